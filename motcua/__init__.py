@@ -1,0 +1,1 @@
+"""motcua: public service portal and electronic one-stop-shop for administrative procedures."""

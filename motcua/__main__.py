@@ -1,0 +1,3 @@
+from motcua.cli import main
+
+main()

@@ -1,0 +1,381 @@
+"""Dossiers, for integrating systems holding a token.
+
+What a token sees is `permissions.visible_dossiers` of its service account (narrowed to the
+token's agencies); what it does goes through `services.receive`/`submit`/`act`, which check
+`permissions.can`. A dossier the token may not see is answered 404, as if it did not exist.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router
+from ninja.responses import Status as Reply
+from ninja.responses import codes_4xx
+
+from motcua.api import auth
+from motcua.api.errors import ApiError, invalid, not_found
+from motcua.api.schemas import (
+    ActionIn,
+    DossierFilters,
+    DossierIn,
+    DossierOut,
+    DossierPage,
+    ErrorOut,
+    EventOut,
+)
+from motcua.catalog.models import Procedure
+from motcua.dossiers import permissions, services
+from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier
+from motcua.dossiers.workflow import OPEN, Action
+from motcua.org.models import Agency, Desk, User
+
+router = Router(tags=["dossiers"], auth=auth.TokenAuth())
+
+STATUS_LABELS = dict(STATUS_CHOICES)
+ACTION_LABELS = dict(ACTION_CHOICES)
+MAX_KEY_LENGTH = 80
+DETAIL_RELATED = (
+    "procedure",
+    "procedure_version",
+    "applicant",
+    "received_desk",
+    "return_desk",
+    "performing_agency",
+    "current_agency",
+    "current_step",
+    "assignee",
+    "parent",
+)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+# --- Shapes ----------------------------------------------------------------------------------
+
+
+def mask_id(value: str) -> str:
+    """ "035090001234" → "*********234"."""
+    return "*" * max(len(value) - 3, 0) + value[-3:] if value else ""
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return timezone.localtime(value) if value else None
+
+
+def _agency(agency) -> dict:
+    return {"code": agency.code, "name": agency.name}
+
+
+def _desk(desk) -> dict | None:
+    return {"id": desk.pk, "name": desk.name} if desk else None
+
+
+def _item(d: Dossier) -> dict:
+    return {
+        "code": d.code,
+        "status": d.status,
+        "status_label": str(STATUS_LABELS.get(d.status, d.status)),
+        "channel": d.channel,
+        "procedure": {"code": d.procedure.code, "name": d.procedure.name},
+        "applicant": {
+            "full_name": d.applicant.full_name,
+            "id_number": mask_id(d.applicant.id_number),
+        },
+        "performing_agency": _agency(d.performing_agency),
+        "current_agency": _agency(d.current_agency),
+        "submitted_at": _local(d.submitted_at),
+        "received_at": _local(d.received_at),
+        "due_at": _local(d.due_at),
+        "finished_at": _local(d.finished_at),
+        "timeliness": d.timeliness,
+    }
+
+
+def _detail(d: Dossier, token) -> dict:
+    a = d.applicant
+    actions = (
+        permissions.allowed_actions(token.user, d)
+        if auth.may_act_at(token, d.current_agency_id)
+        else []
+    )
+    return {
+        **_item(d),
+        "lookup_secret": d.secret,
+        "procedure_version": d.procedure_version.number if d.procedure_version_id else None,
+        "applicant": {
+            "kind": a.kind,
+            "full_name": a.full_name,
+            "id_number": a.id_number,
+            "tax_code": a.tax_code,
+            "phone": a.phone,
+            "email": a.email,
+            "address": a.address,
+        },
+        "received_desk": _desk(d.received_desk),
+        "return_desk": _desk(d.return_desk),
+        "current_step": d.current_step.name if d.current_step_id else None,
+        "assignee": d.assignee.get_username() if d.assignee_id else None,
+        "parent": d.parent.code if d.parent_id else None,
+        "deadline_at": _local(d.deadline_at),
+        "paused_at": _local(d.paused_at),
+        "result_ready_at": _local(d.result_ready_at),
+        "result": d.result,
+        "fee_amount": d.fee_amount,
+        "fee_paid": d.fee_paid,
+        "documents": [
+            {
+                "id": doc.pk,
+                "required_document": doc.required_document_id,
+                "name": doc.name,
+                "originals": doc.originals,
+                "copies": doc.copies,
+            }
+            for doc in d.documents.order_by("id")
+        ],
+        "allowed_actions": [str(action) for action in actions],
+    }
+
+
+def _visible_or_404(token, code: str) -> Dossier:
+    dossier = (
+        auth.visible_dossiers(token)
+        .select_related(*DETAIL_RELATED)
+        .filter(code=code.strip().upper())
+        .first()
+    )
+    if dossier is None:
+        raise not_found()
+    return dossier
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    response={200: DossierOut, 201: DossierOut, codes_4xx: ErrorOut},
+    summary="Create a dossier",
+)
+def create_dossier(
+    request,
+    payload: DossierIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="Required. A retry with the same key returns the first dossier (200).",
+    ),
+):
+    """A counter receipt (`services.receive`: the dossier is received and its clock starts)
+    or an online or postal submission (`services.submit`: awaiting the desk's check).
+    Returns 201 with the dossier; a retry with the same `Idempotency-Key` returns 200 with
+    the dossier the first request created and creates nothing."""
+    token = request.auth
+    user = token.user
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise invalid(
+            {"Idempotency-Key": "required"}, _("The Idempotency-Key header is required."), 400
+        )
+    if len(key) > MAX_KEY_LENGTH:
+        raise invalid({"Idempotency-Key": "invalid"}, status=400)
+    stored_key = f"api:{user.pk}:{key}"  # keys are the service account's own
+
+    first = Dossier.objects.filter(idempotency_key=stored_key).select_related("procedure").first()
+    if first is not None:
+        dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED)
+        dossier = dossier.filter(pk=first.pk).first()
+        if dossier is None or first.procedure.code != payload.procedure:
+            raise ApiError(
+                409, "conflict", _("This Idempotency-Key was already used for another request.")
+            )
+        return Reply(200, _detail(dossier, token))
+
+    procedure = Procedure.objects.filter(code=payload.procedure.strip()).first()
+    if procedure is None:
+        raise invalid({"procedure": "invalid"})
+    desk = agency = None
+    if payload.desk is not None:
+        desk = Desk.objects.select_related("agency").filter(pk=payload.desk, is_active=True)
+        desk = desk.first()
+        if desk is None:
+            raise invalid({"desk": "invalid"})
+    if payload.agency:
+        agency = Agency.objects.filter(code=payload.agency.strip()).first()
+        if agency is None:
+            raise invalid({"agency": "invalid"})
+    received_at = _aware(payload.received_at)
+    if received_at is not None and received_at > timezone.now() + FUTURE_TOLERANCE:
+        raise invalid({"received_at": "invalid"})
+    documents = _documents(procedure, payload.documents)
+
+    create = services.receive if payload.channel == Channel.COUNTER else services.submit
+    with transaction.atomic():
+        dossier = create(
+            procedure=procedure,
+            applicant=payload.applicant.dict(),
+            channel=payload.channel,
+            actor=user,
+            desk=desk,
+            performing_agency=agency,
+            documents=documents,
+            received_at=received_at,
+            idempotency_key=stored_key,
+        )
+        if not _may_create(token, dossier):  # rolls the creation back
+            raise services.NotAllowed(
+                _("You may not receive or submit dossiers for this desk or agency.")
+            )
+    dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED).get(pk=dossier.pk)
+    return Reply(201, _detail(dossier, token))
+
+
+def _documents(procedure, given) -> list[dict]:
+    required = {d.pk: d for d in procedure.documents.all()}
+    documents, errors = [], {}
+    for i, doc in enumerate(given):
+        if doc.required_document is not None and doc.required_document not in required:
+            errors[f"documents.{i}.required_document"] = "invalid"
+            continue
+        name = doc.name.strip()
+        if not name and doc.required_document is not None:
+            name = required[doc.required_document].name
+        if not name:
+            errors[f"documents.{i}.name"] = "required"
+            continue
+        documents.append(
+            {
+                "required_document": doc.required_document,
+                "name": name,
+                "originals": doc.originals,
+                "copies": doc.copies,
+            }
+        )
+    if errors:
+        raise invalid(errors)
+    return documents
+
+
+def _may_create(token, dossier: Dossier) -> bool:
+    """The token must see the new dossier; a counter receipt is the RECEIVE action, which
+    the service account must be allowed at the desk (or agency) that receives it."""
+    if not auth.visible_dossiers(token).filter(pk=dossier.pk).exists():
+        return False
+    if dossier.channel == Channel.COUNTER:
+        return permissions.can(token.user, Action.RECEIVE, dossier)
+    return True
+
+
+@router.get("", response={200: DossierPage, codes_4xx: ErrorOut}, summary="List dossiers")
+def list_dossiers(request, filters: Query[DossierFilters]):
+    """The dossiers the token may see, newest first. One query per page (no total count:
+    `has_next` tells whether another page follows)."""
+    token = request.auth
+    dossiers = auth.visible_dossiers(token).select_related(
+        "procedure", "applicant", "performing_agency", "current_agency"
+    )
+    f = filters
+    if f.status:
+        dossiers = dossiers.filter(status=f.status)
+    if f.procedure:
+        dossiers = dossiers.filter(procedure__code=f.procedure.strip())
+    if f.received_from:
+        dossiers = dossiers.filter(received_at__gte=_day_start(f.received_from))
+    if f.received_to:
+        dossiers = dossiers.filter(received_at__lt=_day_start(f.received_to + timedelta(days=1)))
+    if f.overdue:
+        dossiers = dossiers.filter(status__in=OPEN, due_at__lt=timezone.now())
+    if f.agency:
+        code = f.agency.strip()
+        dossiers = dossiers.filter(Q(performing_agency__code=code) | Q(current_agency__code=code))
+    page, page_size = f.page, f.page_size
+    start = (page - 1) * page_size
+    rows = list(dossiers.order_by("-created_at", "-id")[start : start + page_size + 1])
+    return {
+        "page": page,
+        "page_size": page_size,
+        "has_next": len(rows) > page_size,
+        "items": [_item(d) for d in rows[:page_size]],
+    }
+
+
+@router.get("/{code}", response={200: DossierOut, codes_4xx: ErrorOut}, summary="One dossier")
+def get_dossier(request, code: str):
+    """The dossier with the applicant's full details and what the token may do now."""
+    return _detail(_visible_or_404(request.auth, code), request.auth)
+
+
+@router.post(
+    "/{code}/actions/{action}",
+    response={200: DossierOut, codes_4xx: ErrorOut},
+    summary="Act on a dossier",
+)
+def act(request, code: str, action: str, payload: ActionIn):
+    """Perform a workflow action (`forward`, `approve`, `request_supplement`, `supplement`,
+    `complete`, `return_result`, `receive`, `refuse`, `withdraw`, `apologise`, `hand_over`,
+    `hand_back`) through `services.act`. Returns the dossier after it."""
+    token = request.auth
+    dossier = _visible_or_404(token, code)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise invalid({"action": "invalid"}, status=400) from None
+    if not auth.may_act_at(token, dossier.current_agency_id):
+        raise services.NotAllowed(_("You may not do this to this dossier."))
+    to_user = to_agency = None
+    if payload.to_user:
+        to_user = User.objects.filter(username=payload.to_user.strip(), is_active=True).first()
+        if to_user is None:
+            raise invalid({"to_user": "invalid"})
+    if payload.to_agency:
+        to_agency = Agency.objects.filter(code=payload.to_agency.strip()).first()
+        if to_agency is None:
+            raise invalid({"to_agency": "invalid"})
+    services.act(
+        dossier,
+        action,
+        token.user,
+        comment=payload.comment,
+        to_user=to_user,
+        to_agency=to_agency,
+        new_due_at=_aware(payload.new_due_at),
+        result=payload.result,
+    )
+    return _detail(_visible_or_404(token, dossier.code), token)
+
+
+@router.get(
+    "/{code}/events", response={200: list[EventOut], codes_4xx: ErrorOut}, summary="History"
+)
+def events(request, code: str):
+    """The dossier's immutable history, oldest first."""
+    dossier = _visible_or_404(request.auth, code)
+    rows = dossier.events.select_related("actor", "agency", "step", "assignee").order_by("at", "id")
+    return [
+        {
+            "at": _local(e.at),
+            "action": e.action,
+            "action_label": str(ACTION_LABELS.get(e.action, e.action)),
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor.get_username() if e.actor_id else None,
+            "agency": e.agency.code if e.agency_id else None,
+            "step": e.step.name if e.step_id else None,
+            "assignee": e.assignee.get_username() if e.assignee_id else None,
+            "comment": e.comment,
+            "working_seconds": e.working_seconds,
+            "data": e.data,
+        }
+        for e in rows
+    ]

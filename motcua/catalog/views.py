@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from motcua.catalog import report, search, services
+from motcua.catalog.constants import Status
+from motcua.catalog.forms import AsOfForm, CatalogueFilterForm
+from motcua.catalog.models import Procedure
+
+
+def home(request):
+    by_level = dict(
+        Procedure.objects.filter(status=Status.ACTIVE)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    return render(
+        request,
+        "catalog/home.html",
+        {"by_level": by_level, "total": sum(by_level.values()), "form": CatalogueFilterForm()},
+    )
+
+
+def procedure_list(request):
+    form = CatalogueFilterForm(request.GET or None)
+    queryset = Procedure.objects.filter(status=Status.ACTIVE).select_related("sector", "agency")
+    if form.is_bound and form.is_valid():
+        queryset = form.filter(queryset)
+        queryset = search.search(queryset, form.cleaned_data.get("q") or "")
+    else:
+        queryset = queryset.order_by("name_folded", "code")
+    paginator = Paginator(queryset, settings.MOTCUA["CATALOGUE_PAGE_SIZE"])
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "catalog/_results.html" if request.headers.get("HX-Request") else "catalog/list.html"
+    return render(request, template, context)
+
+
+def procedure_detail(request, code: str):
+    procedure = get_object_or_404(Procedure.objects.select_related("sector", "agency"), code=code)
+    form = AsOfForm(request.GET or None)
+    day = timezone.localdate()
+    if form.is_bound and form.is_valid() and form.cleaned_data["on"]:
+        day = form.cleaned_data["on"]
+    version = services.version_on(procedure, day)
+    if version is None and not (form.is_bound and form.is_valid()):
+        version = procedure.versions.order_by("-number").first()
+    if version is None and not procedure.versions.exists():
+        raise Http404
+    return render(
+        request,
+        "catalog/detail.html",
+        {
+            "procedure": procedure,
+            "version": version,
+            "text": version.data if version else None,
+            "day": day,
+            "form": form,
+            "versions": procedure.versions.select_related("decision").order_by("-number"),
+        },
+    )
+
+
+def catalogue_report(request):
+    form = AsOfForm(request.GET or None)
+    day = None
+    if form.is_bound and form.is_valid():
+        day = form.cleaned_data["on"]
+    data = report.build(on=day)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {k: v for k, v in data.items() if not k.endswith("_vn")},
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+    return render(request, "catalog/report.html", {"report": data, "form": form})

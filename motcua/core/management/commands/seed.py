@@ -1,0 +1,100 @@
+"""`motcua seed hanam-2020 [--dossiers N]`: load the demo province (organisation, catalogue,
+internal processes, inter-agency chains, officers and a year of dossiers)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+PROFILES = ("hanam-2020",)
+
+
+class Command(BaseCommand):
+    help = "Load a demo profile: hanam-2020 (Hà Nam province as it was in 2020)."
+
+    def add_arguments(self, parser):
+        from motcua.dossiers.demo import DEFAULT_DOSSIERS
+
+        parser.add_argument("profile", choices=PROFILES)
+        parser.add_argument("--seed", type=int, default=2020, help="Random seed (deterministic).")
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=None,
+            metavar="N",
+            help=(
+                f"Dossier rows of demo traffic (default {DEFAULT_DOSSIERS:,} on a first load). "
+                "When the demo is already loaded, add N more dossiers of traffic."
+            ),
+        )
+
+    def handle(self, profile, seed, dossiers, **options):
+        from motcua.catalog.demo import generate
+        from motcua.dossiers import demo as dossier_demo
+        from motcua.org import demo
+        from motcua.org.models import Agency, User
+
+        if dossiers is not None and dossiers < 0:
+            raise CommandError("--dossiers must be 0 or more.")
+        logins = User.objects.filter(username__in=[o[0] for o in demo.DEMO_OFFICERS])
+        if Agency.objects.exists():
+            if dossiers is None:
+                self.stdout.write("Demo data already loaded; use `make clean-db` to start again.")
+                self._print_logins(logins)
+                return
+            self.stdout.write(f"Demo data already loaded: adding {dossiers:,} dossiers.")
+            self._load_dossiers(dossier_demo, dossiers, seed)
+            return
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                units = demo.load_units()
+                agencies = demo.load_agencies(units)
+                demo.load_officers(agencies)
+                result = generate.generate(agencies, seed=seed)
+        except (ValueError, KeyError) as exc:
+            raise CommandError(f"Could not load {profile}: {exc}") from exc
+        self.stdout.write(
+            f"Loaded {profile}: {len(units)} administrative units, {len(agencies)} agencies, "
+            f"{result['procedures']} procedures in {result['decisions']} decisions "
+            f"({time.monotonic() - started:.1f}s)."
+        )
+        self._load_dossiers(
+            dossier_demo, dossier_demo.DEFAULT_DOSSIERS if dossiers is None else dossiers, seed
+        )
+        self._print_logins(logins)
+
+    def _load_dossiers(self, dossier_demo, n: int, seed: int) -> None:
+        started, shown = time.monotonic(), [0]
+
+        def progress(traffic):  # a line per 50,000 dossiers on long runs
+            if n >= 100_000 and traffic.rows // 50_000 > shown[0]:
+                shown[0] = traffic.rows // 50_000
+                rate = traffic.rows / max(time.monotonic() - started, 1e-9)
+                self.stdout.write(f"  {traffic.rows:,}/{n:,} dossiers ({rate:,.0f}/s)")
+
+        try:
+            result = dossier_demo.load(n, seed=seed, progress=progress)
+        except ValueError as exc:
+            raise CommandError(f"Could not make the demo dossiers: {exc}") from exc
+        t = result["traffic"]
+        channels = ", ".join(f"{k} {v:,}" for k, v in sorted(t.by_channel.items()))
+        self.stdout.write(
+            f"Dossiers: {t.rows:,} ({channels}; {t.open_now:,} open now; "
+            f"{t.through_services:,} made through the services); "
+            f"{result['processes']:,} internal processes, {result['chains']} inter-agency chains, "
+            f"{result['officers']:,} officers added ({time.monotonic() - started:.1f}s)."
+        )
+
+    def _print_logins(self, users):
+        from motcua.org.demo import DEMO_PASSWORD
+
+        self.stdout.write(f"\nDemo officers (password: {DEMO_PASSWORD}):")
+        for user in users.prefetch_related("posts__agency").order_by("id"):
+            for post in user.posts.all():
+                self.stdout.write(
+                    f"  {user.username:<20} {post.get_role_display():<28} {post.agency.name}"
+                )
+        self.stdout.write(
+            "  (every agency has more: motcua.<agency>, chuyenvien.<agency>, lanhdao.<agency>)"
+        )

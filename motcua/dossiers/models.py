@@ -1,0 +1,471 @@
+"""Dossiers (hồ sơ), their applicants, documents and immutable event history; the internal
+processes and inter-agency chains they follow. Only `services.py` writes these tables; the
+status moves only through `workflow.transition`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from motcua.dossiers.workflow import Action, Status
+from motcua.org.constants import Role
+
+
+class Channel(models.TextChoices):
+    COUNTER = "counter", _("At the counter")
+    ONLINE = "online", _("Online")
+    POST = "post", _("By public postal service")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+STATUS_CHOICES = [
+    (Status.SUBMITTED, _("Submitted, awaiting check")),
+    (Status.INCOMPLETE, _("Incomplete, awaiting completion")),
+    (Status.RECEIVED, _("Received")),
+    (Status.PROCESSING, _("Processing")),
+    (Status.AWAITING_SUPPLEMENT, _("Awaiting supplement")),
+    (Status.RESULT_READY, _("Result ready")),
+    (Status.RETURNED, _("Result returned")),
+    (Status.REFUSED, _("Refused")),
+    (Status.WITHDRAWN, _("Withdrawn")),
+]
+ACTION_CHOICES = [
+    (Action.SUBMIT, _("Submit")),
+    (Action.RECEIVE, _("Receive")),
+    (Action.FORWARD, _("Forward")),
+    (Action.APPROVE, _("Approve")),
+    (Action.REQUEST_SUPPLEMENT, _("Request supplement")),
+    (Action.SUPPLEMENT, _("Supplement")),
+    (Action.COMPLETE, _("Result ready")),
+    (Action.RETURN_RESULT, _("Return result")),
+    (Action.REFUSE, _("Refuse")),
+    (Action.WITHDRAW, _("Withdraw")),
+    (Action.APOLOGISE, _("Apologise with a new date")),
+    (Action.HAND_OVER, _("Hand over to another agency")),
+    (Action.HAND_BACK, _("Hand back")),
+]
+
+
+class Applicant(models.Model):
+    kind = models.CharField(_("kind"), max_length=12, choices=ApplicantKind.choices)
+    full_name = models.CharField(_("name"), max_length=300)
+    id_number = models.CharField(_("ID number"), max_length=12, blank=True, db_index=True)
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applicants",
+    )
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Process(models.Model):
+    """The internal process (quy trình nội bộ) of a procedure: the steps a dossier follows."""
+
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="processes",
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="processes",
+        help_text=_("Empty: the process of every agency that performs the procedure."),
+    )
+    name = models.CharField(_("name"), max_length=300)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("internal process")
+        verbose_name_plural = _("internal processes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "agency"],
+                condition=Q(is_active=True),
+                name="one_active_process_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessStep(models.Model):
+    class Performer(models.TextChoices):
+        RECEIVING_DESK = "receiving_desk", _("The desk that received the dossier")
+        PERFORMING_AGENCY = "performing_agency", _("The performing agency")
+        AGENCY = "agency", _("A named agency")
+
+    process = models.ForeignKey(
+        Process, verbose_name=_("process"), on_delete=models.CASCADE, related_name="steps"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("step"), max_length=300)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    performer = models.CharField(
+        _("performed by"),
+        max_length=20,
+        choices=Performer.choices,
+        default=Performer.PERFORMING_AGENCY,
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    allotted_hours = models.DecimalField(
+        _("allotted working hours"), max_digits=7, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("process step")
+        verbose_name_plural = _("process steps")
+        ordering = ["process", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "position"], name="step_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class InterAgencyChain(models.Model):
+    """Một cửa liên thông: procedures of several agencies done on one dossier."""
+
+    name = models.CharField(_("name"), max_length=300)
+    legal_basis = models.CharField(_("legal basis"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("inter-agency chain")
+        verbose_name_plural = _("inter-agency chains")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChainLink(models.Model):
+    chain = models.ForeignKey(
+        InterAgencyChain, verbose_name=_("chain"), on_delete=models.CASCADE, related_name="links"
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), help_text=_("Links with the same position run in parallel.")
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="chain_links",
+    )
+    agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the agency of the dossier's area for that level."),
+    )
+
+    class Meta:
+        verbose_name = _("chain link")
+        verbose_name_plural = _("chain links")
+        ordering = ["chain", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.procedure}"
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("dossier code"), max_length=40, unique=True)
+    secret = models.CharField(_("lookup password"), max_length=12)
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion",
+        verbose_name=_("procedure text"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("inter-agency dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+    )
+    chain = models.ForeignKey(
+        InterAgencyChain,
+        verbose_name=_("inter-agency chain"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    chain_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    received_desk = models.ForeignKey(
+        "org.Desk",
+        verbose_name=_("received at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    return_desk = models.ForeignKey(
+        "org.Desk",
+        verbose_name=_("result returned at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returning_dossiers",
+    )
+    performing_agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("performing agency"),
+        on_delete=models.PROTECT,
+        related_name="performed_dossiers",
+    )
+    current_agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("at agency"),
+        on_delete=models.PROTECT,
+        related_name="current_dossiers",
+    )
+    current_step = models.ForeignKey(
+        ProcessStep,
+        verbose_name=_("current step"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    due_at = models.DateTimeField(
+        _("appointment"),
+        null=True,
+        blank=True,
+        help_text=_("The appointment given to the applicant; an apology may move it."),
+    )
+    deadline_at = models.DateTimeField(
+        _("legal deadline"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Receipt plus the time limit, moved only by supplement pauses; "
+            "timeliness is judged against it."
+        ),
+    )
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    pauses = models.JSONField(_("pauses"), default=list, blank=True)
+    result_ready_at = models.DateTimeField(_("result ready at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    result = models.TextField(_("result"), blank=True)
+    fee_amount = models.PositiveBigIntegerField(_("fees (VND)"), default=0)
+    fee_paid = models.BooleanField(_("fees paid"), default=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            models.Index(fields=["current_agency", "status", "due_at"], name="dossier_queue"),
+            models.Index(fields=["status", "due_at"], name="dossier_status_due"),
+            models.Index(fields=["performing_agency", "received_at"], name="dossier_agency_day"),
+            models.Index(fields=["assignee", "status"], name="dossier_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("dossiers:detail", args=[self.code])
+
+
+class DossierDocument(models.Model):
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="documents"
+    )
+    required_document = models.ForeignKey(
+        "catalog.RequiredDocument",
+        verbose_name=_("required document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("document"), max_length=1000)
+    originals = models.PositiveSmallIntegerField(_("originals"), default=0)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierEvent(models.Model):
+    """One immutable line of a dossier's history: who did what, when, from which status."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ACTION_CHOICES)
+    from_status = models.CharField(_("from"), max_length=20, choices=STATUS_CHOICES, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=STATUS_CHOICES)
+    agency = models.ForeignKey(
+        "org.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    step = models.ForeignKey(
+        ProcessStep,
+        verbose_name=_("step"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    working_seconds = models.PositiveIntegerField(_("working time used (s)"), default=0)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["dossier", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Dossier events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Dossier events are never deleted")
+
+
+class DossierCounter(models.Model):
+    """Last sequence number given to an agency's dossiers on a day (locked when used)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="counter_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} {self.last}"
+
+
+class Delegation(models.Model):
+    """A leader's approval and signing delegated to a deputy for a period (ủy quyền)."""
+
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
+    )
+    agency = models.ForeignKey("org.Agency", verbose_name=_("agency"), on_delete=models.PROTECT)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+
+    def __str__(self) -> str:
+        return f"{self.leader} → {self.deputy}"

@@ -1,0 +1,213 @@
+"""The printed forms as PDFs (inline, so the browser shows them and prints).
+
+Who may print is who may see: a dossier's forms are served through
+`permissions.visible_dossiers`, as its page is, and a desk's tracking book to the officers
+of the desk's agency (`permissions.agency_ids`). Everyone else gets 404.
+"""
+
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from motcua.dossiers import permissions, printing, services
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.workflow import Action
+from motcua.org.models import Desk
+
+BOOK_MAX_DAYS = 366
+BOOK_MAX_ROWS = 1500  # about 30 s of WeasyPrint: more must be printed period by period
+BOOK_EVENTS = [
+    Action.FORWARD,
+    Action.APPROVE,
+    Action.HAND_OVER,
+    Action.REQUEST_SUPPLEMENT,
+    Action.APOLOGISE,
+]
+
+
+def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(printing.render_pdf(template, context), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _dossier_or_404(user, code, *, received=True) -> Dossier:
+    """The dossier if the user may see it (and, for most forms, it has been received)."""
+    dossier = (
+        permissions.visible_dossiers(user)
+        .select_related(
+            "procedure",
+            "applicant",
+            "performing_agency__parent",
+            "performing_agency__admin_unit",
+            "current_agency",
+            "received_desk__agency__parent",
+            "received_desk__agency__admin_unit",
+            "return_desk",
+            "parent__received_desk",
+            "parent__current_agency",
+        )
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None or (received and dossier.received_at is None):
+        raise Http404
+    return dossier
+
+
+def _events(dossier) -> list[DossierEvent]:
+    return list(
+        dossier.events.select_related(
+            "actor", "assignee", "step", "agency__parent", "agency__admin_unit"
+        )
+    )
+
+
+def _event_or_404(request, events, action):
+    """The event the form documents: `?event=<id>`, or the latest of its kind."""
+    try:
+        wanted = int(request.GET["event"]) if request.GET.get("event") else None
+    except ValueError:
+        raise Http404 from None
+    event = printing.latest(events, action, wanted)
+    if event is None:
+        raise Http404
+    return event
+
+
+def lookup_url(request, dossier) -> str:
+    """The absolute public lookup link, with the lookup password the view expects."""
+    path = reverse("dossiers:lookup", args=[dossier.code])
+    return request.build_absolute_uri(f"{path}?{urlencode({'secret': dossier.secret})}")
+
+
+@never_cache
+@login_required
+def receipt(request, code):
+    """Mẫu 01 – Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    dossier = _dossier_or_404(request.user, code)
+    if dossier.parent_id:  # an inter-agency part: the applicant holds the whole one's receipt
+        raise Http404
+    context = printing.receipt_context(dossier, _events(dossier), lookup_url(request, dossier))
+    return _pdf(printing.TEMPLATES["01"], context, f"{dossier.code}-mau-01.pdf")
+
+
+@never_cache
+@login_required
+def supplement_request(request, code):
+    """Mẫu 02 – Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
+    dossier = _dossier_or_404(request.user, code, received=False)  # online ones, too
+    event = _event_or_404(request, _events(dossier), Action.REQUEST_SUPPLEMENT)
+    context = printing.supplement_context(dossier, event)
+    return _pdf(printing.TEMPLATES["02"], context, f"{dossier.code}-mau-02.pdf")
+
+
+@never_cache
+@login_required
+def refusal(request, code):
+    """Mẫu 03 – Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
+    dossier = _dossier_or_404(request.user, code, received=False)  # refused at the check
+    event = _event_or_404(request, _events(dossier), Action.REFUSE)
+    posts = permissions.posts(event.actor, at=event.at) if event.actor else []
+    roles = {role for agency_id, role, _kind in posts if agency_id == event.agency_id}
+    context = printing.refusal_context(dossier, event, roles)
+    return _pdf(printing.TEMPLATES["03"], context, f"{dossier.code}-mau-03.pdf")
+
+
+@never_cache
+@login_required
+def control_slip(request, code):
+    """Mẫu 04 – Phiếu kiểm soát quá trình giải quyết hồ sơ."""
+    dossier = _dossier_or_404(request.user, code)
+    parts = dossier.parts.select_related("performing_agency").prefetch_related(
+        Prefetch("events", queryset=DossierEvent.objects.select_related("actor"))
+    )
+    calendar = services.calendar(dossier.performing_agency)
+    context = printing.control_context(dossier, _events(dossier), calendar, list(parts))
+    return _pdf(printing.TEMPLATES["04"], context, f"{dossier.code}-mau-04.pdf")
+
+
+@never_cache
+@login_required
+def apology(request, code):
+    """Mẫu 05 – Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    dossier = _dossier_or_404(request.user, code)
+    event = _event_or_404(request, _events(dossier), Action.APOLOGISE)
+    context = printing.apology_context(dossier, event)
+    return _pdf(printing.TEMPLATES["05"], context, f"{dossier.code}-mau-05.pdf")
+
+
+def _period(request) -> tuple[date, date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD; by default the current month up to today."""
+    today = timezone.localdate()
+    start = date.fromisoformat(request.GET["from"]) if request.GET.get("from") else None
+    end = date.fromisoformat(request.GET["to"]) if request.GET.get("to") else today
+    start = start or end.replace(day=1)
+    if start > end or (end - start).days >= BOOK_MAX_DAYS:
+        raise ValueError("bad period")
+    return start, end
+
+
+@never_cache
+@login_required
+def book(request, desk_id):
+    """Mẫu 06 – Sổ theo dõi hồ sơ of one desk for a period, for its agency's officers."""
+    desk = get_object_or_404(
+        Desk.objects.select_related("agency__parent", "agency__admin_unit"), pk=desk_id
+    )
+    if desk.agency_id not in permissions.agency_ids(request.user):
+        raise Http404
+    try:
+        start, end = _period(request)
+    except ValueError:
+        return HttpResponseBadRequest(
+            _("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD, at most a year.")
+        )
+    tz = timezone.get_current_timezone()
+    dossiers = (
+        permissions.visible_dossiers(request.user)
+        .filter(
+            received_desk=desk,
+            received_at__gte=datetime.combine(start, time.min, tz),
+            received_at__lt=datetime.combine(end + timedelta(days=1), time.min, tz),
+        )
+        .select_related("procedure", "applicant", "performing_agency")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=DossierEvent.objects.filter(action__in=BOOK_EVENTS).select_related(
+                    "agency", "assignee"
+                ),
+                to_attr="book_events",
+            ),
+            Prefetch(
+                "parts",
+                queryset=Dossier.objects.select_related("performing_agency").order_by(
+                    "chain_position", "id"
+                ),
+                to_attr="book_parts",
+            ),
+        )
+        .order_by("received_at", "id")
+    )
+    dossiers = list(dossiers[: BOOK_MAX_ROWS + 1])
+    if len(dossiers) > BOOK_MAX_ROWS:
+        return HttpResponseBadRequest(
+            _("More than %(n)s dossiers in this period: print a shorter one.")
+            % {"n": BOOK_MAX_ROWS}
+        )
+    rows = [
+        printing.book_row(n, d, d.book_events, d.book_parts)
+        for n, d in enumerate(dossiers, start=1)
+    ]
+    context = printing.book_context(desk, start, end, rows, timezone.localdate(), request.user)
+    filename = f"{desk.agency.code}-mau-06-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    return _pdf(printing.TEMPLATES["06"], context, filename)

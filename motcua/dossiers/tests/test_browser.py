@@ -1,0 +1,168 @@
+"""User journeys in a real browser (Playwright driving Debian's Chromium).
+
+1. A counter dossier: receipt at the desk, review, a supplement round, approval, return;
+   an officer of another agency sees none of it.
+2. An inter-agency dossier through three agencies, each seeing only its part.
+"""
+
+import os
+
+import pytest
+
+from motcua.dossiers.models import Dossier
+from motcua.dossiers.tests.factories import make_province
+from motcua.dossiers.tests.test_chains import chain_setup  # noqa: F401 - fixture
+from motcua.dossiers.workflow import Status
+from motcua.org.constants import Role
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+# between browser steps are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-test-password-1"
+R = Role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Officer:
+    """One officer's browser session."""
+
+    def __init__(self, browser, live_server, user):
+        user.set_password(PASSWORD)
+        user.save()
+        self.base = live_server.url
+        self.context = browser.new_context(locale="vi-VN")
+        self.page = self.context.new_page()
+        self.page.goto(f"{self.base}/accounts/login/")
+        self.page.fill("#id_username", user.username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{self.base}/office/")
+
+    def queue_codes(self) -> list[str]:
+        self.page.goto(f"{self.base}/office/")
+        return self.page.locator("table.queue tbody td:first-child a").all_inner_texts()
+
+    def open(self, code):
+        self.page.goto(f"{self.base}/office/dossiers/{code}/")
+
+    def act(self, code, action, comment="", to_user=None, result=""):
+        self.open(code)
+        form = self.page.locator(f"form:has(button[name=do][value={action}])")
+        if to_user is not None:
+            form.locator("select[name=to_user]").select_option(str(to_user.pk))
+        if comment:
+            form.locator("textarea[name=comment]").fill(comment)
+        if result:
+            form.locator("textarea[name=result]").fill(result)
+        form.locator(f"button[name=do][value={action}]").click()
+        self.page.wait_for_url(f"{self.base}/office/dossiers/{code}/")
+
+    def close(self):
+        self.context.close()
+
+
+def test_counter_dossier_journey(browser, live_server):
+    province = make_province()
+    o = province.officer
+    desk = Officer(browser, live_server, o("justice", R.DESK_OFFICER))
+    page = desk.page
+    page.goto(f"{desk.base}/office/receive/?procedure={province.procedure.code}")
+    for box in page.locator("input[type=checkbox][name^=doc-]").all():
+        box.check()
+    page.fill("#id_full_name", "Nguyễn Văn An")
+    page.fill("#id_id_number", "035090001234")
+    page.fill("#id_phone", "0912345678")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{desk.base}/office/dossiers/**")
+    dossier = Dossier.objects.get()
+    assert dossier.code in page.inner_text("h1 + .grid2")
+    desk.act(dossier.code, "forward", to_user=o("justice", R.SPECIALIST))
+
+    specialist = Officer(browser, live_server, o("justice", R.SPECIALIST))
+    assert specialist.queue_codes() == [dossier.code]
+    specialist.act(dossier.code, "request_supplement", comment="Bổ sung bản sao căn cước")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.AWAITING_SUPPLEMENT
+
+    desk.act(dossier.code, "supplement")
+    specialist.act(dossier.code, "forward", to_user=o("justice", R.LEADER), comment="Đủ điều kiện")
+    leader = Officer(browser, live_server, o("justice", R.LEADER))
+    leader.act(dossier.code, "approve")
+    leader.act(dossier.code, "complete", result="Phiếu lý lịch tư pháp số 01/2025")
+    desk.act(dossier.code, "return_result")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RETURNED and dossier.timeliness
+    desk.open(dossier.code)
+    history = desk.page.inner_text("ol.timeline")
+    assert "Bổ sung bản sao căn cước" in history
+
+    outsider = Officer(browser, live_server, o("health", R.LEADER))
+    assert outsider.queue_codes() == []
+    response = outsider.page.goto(f"{outsider.base}/office/dossiers/{dossier.code}/")
+    assert response.status == 404
+    for session in (desk, specialist, leader, outsider):
+        session.close()
+
+
+def test_inter_agency_dossier_through_three_agencies(browser, live_server, chain_setup):  # noqa: F811
+    from motcua.dossiers import services
+    from motcua.dossiers.models import Channel
+    from motcua.dossiers.tests.factories import APPLICANT
+
+    s = chain_setup
+    officers = s["officers"]
+    parent = services.receive(
+        procedure=s["procedures"]["commune"],
+        applicant=dict(APPLICANT),
+        channel=Channel.COUNTER,
+        actor=officers[("commune", R.DESK_OFFICER)],
+        desk=s["desk"],
+        chain=s["chain"],
+    )
+    for position, key in enumerate(("commune", "police", "labour"), start=1):
+        part = parent.parts.get(chain_position=position)
+        others = [k for k in ("police", "labour") if k != key]
+        specialist = Officer(browser, live_server, officers[(key, R.SPECIALIST)])
+        assert part.code in specialist.queue_codes()
+        for other in others:  # agencies later in the chain see nothing of this part
+            outsider = Officer(browser, live_server, officers[(other, R.SPECIALIST)])
+            assert part.code not in outsider.queue_codes()
+            outsider.close()
+        specialist.act(part.code, "forward", to_user=officers[(key, R.LEADER)])
+        leader = Officer(browser, live_server, officers[(key, R.LEADER)])
+        leader.act(part.code, "complete", result=f"Kết quả của {key}")
+        part.refresh_from_db()
+        assert part.status == Status.RETURNED
+        specialist.close()
+        leader.close()
+    leader = Officer(browser, live_server, officers[("commune", R.LEADER)])
+    leader.act(parent.code, "complete", result="Kết quả liên thông")
+    desk = Officer(browser, live_server, officers[("commune", R.DESK_OFFICER)])
+    desk.act(parent.code, "return_result")
+    parent.refresh_from_db()
+    assert parent.status == Status.RETURNED
+    assert parent.parts.filter(status=Status.RETURNED).count() == 3
+    leader.close()
+    desk.close()

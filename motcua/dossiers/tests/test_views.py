@@ -1,0 +1,219 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from motcua.dossiers import services
+from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.views import mask_name
+from motcua.dossiers.workflow import Action, Status
+from motcua.org.constants import Role
+
+pytestmark = pytest.mark.django_db
+R = Role
+
+
+@pytest.fixture
+def province():
+    return make_province()
+
+
+def receive(province, when=None):
+    officer = province.officer("justice", R.DESK_OFFICER)
+    return services.receive(
+        procedure=province.procedure,
+        applicant=dict(APPLICANT),
+        channel=Channel.COUNTER,
+        actor=officer,
+        desk=officer.posts.get().desk,
+        documents=province.documents(),
+        received_at=when or timezone.now(),
+    )
+
+
+def test_queue_shows_only_own_agency_dossiers_one_query_for_the_page(
+    client, province, django_assert_max_num_queries
+):
+    mine = receive(province)
+    client.force_login(province.officer("justice", R.SPECIALIST))
+    with django_assert_max_num_queries(8):  # session, user, posts, delegations, the page
+        page = client.get("/office/")
+    assert [d.code for d, _ in page.context["rows"]] == [mine.code]
+    client.force_login(province.officer("health", R.SPECIALIST))
+    assert client.get("/office/").context["rows"] == []
+
+
+def test_queue_colours_by_urgency(client, province):
+    late = receive(province, when=timezone.now() - timedelta(days=30))
+    fresh = receive(province)
+    client.force_login(province.officer("justice", R.LEADER))
+    rows = dict((d.code, u) for d, u in client.get("/office/").context["rows"])
+    assert rows[late.code] == "overdue"
+    assert rows[fresh.code] in ("in-time", "due-soon")
+    overdue_only = client.get("/office/", {"overdue": "on"}).context["rows"]
+    assert [d.code for d, _ in overdue_only] == [late.code]
+
+
+def test_queue_requires_login(client, province):
+    response = client.get("/office/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_dossier_page_offers_only_the_role_actions_and_acts(client, province):
+    dossier = receive(province)
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    page = client.get(dossier.get_absolute_url())
+    assert set(page.context["actions"]) == {
+        Action.FORWARD,
+        Action.REQUEST_SUPPLEMENT,
+        Action.REFUSE,
+        Action.WITHDRAW,
+    }
+    response = client.post(f"/office/dossiers/{dossier.code}/act/", {"action": "forward"})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+
+
+def test_refusal_without_reasons_is_refused_with_a_message(client, province):
+    dossier = receive(province)
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    response = client.post(
+        f"/office/dossiers/{dossier.code}/act/", {"action": "refuse", "comment": ""}
+    )
+    assert response.status_code == 400
+    assert "lý do" in response.content.decode() or response.context["form"].errors
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED
+
+
+def test_other_agency_gets_404_on_page_and_action(client, province):
+    dossier = receive(province)
+    client.force_login(province.officer("health", R.LEADER))
+    assert client.get(dossier.get_absolute_url()).status_code == 404
+    assert (
+        client.post(f"/office/dossiers/{dossier.code}/act/", {"action": "approve"}).status_code
+        == 404
+    )
+
+
+def test_desk_receipt_screen(client, province):
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    code = province.procedure.code
+    assert (
+        province.procedure.name
+        in client.get("/office/receive/", {"q": "ly lich tu phap"}).content.decode()
+    )
+    form = {
+        "procedure": code,
+        "kind": "person",
+        "full_name": "Trần Thị Bình",
+        "id_number": "035190001111",
+        "phone": "0987654321",
+        "channel": "counter",
+    }
+    incomplete = client.post(f"/office/receive/?procedure={code}", form)
+    assert incomplete.context["missing"] == ["Tờ khai (theo mẫu)"]
+    assert Dossier.objects.count() == 0
+    docs = {f"doc-{d.pk}": "on" for d in province.procedure.documents.all()}
+    bad = client.post(f"/office/receive/?procedure={code}", {**form, **docs, "id_number": "1"})
+    assert "id_number" in bad.context["form"].errors and Dossier.objects.count() == 0
+    done = client.post(f"/office/receive/?procedure={code}", {**form, **docs})
+    dossier = Dossier.objects.get()
+    assert done.status_code == 302 and done["Location"] == dossier.get_absolute_url()
+    assert dossier.applicant.full_name == "Trần Thị Bình"
+
+
+def test_public_lookup_needs_the_password_and_masks_the_name(client, province):
+    dossier = receive(province)
+    page = client.get(f"/lookup/{dossier.code}/")
+    assert page.context["dossier"] is None and "Nguyễn" not in page.content.decode()
+    wrong = client.post(f"/lookup/{dossier.code}/", {"secret": "WRONGPWD"})
+    assert wrong.context["error"] and wrong.context["dossier"] is None
+    right = client.post(f"/lookup/{dossier.code}/", {"secret": dossier.secret.lower()})
+    text = right.content.decode()
+    assert right.context["dossier"] == dossier
+    assert "Nguyễn V** A*" in text and "Nguyễn Văn An" not in text
+    assert APPLICANT["id_number"] not in text and APPLICANT["phone"] not in text
+
+
+def test_mask_name():
+    assert mask_name("Nguyễn Văn An") == "Nguyễn V** A*"
+    assert mask_name("") == ""
+
+
+def test_login_page_is_vietnamese_and_lets_officers_in(client, province):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    user = province.officer("justice", R.DESK_OFFICER)
+    user.set_password("a-long-password-1")
+    user.save()
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": "a-long-password-1"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/office/"
+
+
+def test_any_desk_receives_a_commune_procedure_for_another_area(client, province):
+    """Receipt regardless of administrative boundary: the provincial centre's desk receives
+    a commune procedure for a commune's People's Committee, and the result is returned
+    where the applicant chooses."""
+    from motcua.catalog.tests.factories import make_procedure
+    from motcua.org import services as org_services
+    from motcua.org.constants import AgencyKind, Level
+    from motcua.org.models import Agency
+
+    district = Agency.objects.create(
+        code="000.21.00.H40",
+        name="UBND thành phố Phủ Lý",
+        kind=AgencyKind.DISTRICT_PC,
+        level=Level.DISTRICT,
+    )
+    communes = [
+        Agency.objects.create(
+            code=f"000.21.{i:02d}.H40",
+            name=name,
+            kind=AgencyKind.COMMUNE_PC,
+            level=Level.COMMUNE,
+            parent=district,
+        )
+        for i, name in ((1, "UBND phường Quang Trung"), (2, "UBND phường Lê Hồng Phong"))
+    ]
+    commune_desk = org_services.open_desk(communes[1], "Bộ phận một cửa phường Lê Hồng Phong")
+    birth = make_procedure(
+        code="X.0001",
+        name="Đăng ký khai sinh",
+        level="commune",
+        agency="",
+        local_duration="1",
+        statutory_duration="1",
+    )
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    page = client.get("/office/receive/", {"procedure": birth.code})
+    assert [a.pk for a in page.context["where"]["agencies"]] == sorted(
+        [c.pk for c in communes], key=lambda pk: Agency.objects.get(pk=pk).name
+    )
+    form = {
+        "procedure": birth.code,
+        "kind": "person",
+        "full_name": "Lê Thị Hoa",
+        "id_number": "035190002222",
+        "phone": "0987000111",
+        "channel": "counter",
+        **{f"doc-{d.pk}": "on" for d in birth.documents.all()},
+    }
+    # Without a committee chosen: a clear message, nothing received.
+    refused = client.post(f"/office/receive/?procedure={birth.code}", form)
+    assert refused.status_code == 200 and Dossier.objects.count() == 0
+    assert refused.context["form"].non_field_errors() == [refused.context["where"]["error"]]
+    done = client.post(
+        f"/office/receive/?procedure={birth.code}",
+        {**form, "performing_agency": communes[1].pk, "return_desk": commune_desk.pk},
+    )
+    dossier = Dossier.objects.get()
+    assert done.status_code == 302
+    assert dossier.performing_agency == communes[1]
+    assert dossier.received_desk == province.officer("justice", R.DESK_OFFICER).posts.get().desk
+    assert dossier.return_desk == commune_desk
+    assert dossier.code.startswith(communes[1].code)

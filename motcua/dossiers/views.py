@@ -1,0 +1,468 @@
+"""Back office for officers (work queue, dossier page, desk receipt) and the public lookup.
+
+Every view asks `permissions` what the user may see and do; every change goes through
+`services`. The queue is one query per page (no COUNT, no per-row permission check).
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from motcua.catalog.constants import Status as ProcedureStatus
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import search
+from motcua.dossiers import permissions, services
+from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
+from motcua.dossiers.models import STATUS_CHOICES, Channel, Delegation, Dossier
+from motcua.dossiers.validation import InvalidApplicant
+from motcua.dossiers.workflow import OPEN, Action, Status
+from motcua.org.constants import Role
+from motcua.org.models import Agency, Desk, User
+
+PAGE_SIZE = 50
+FIELD_MESSAGES = {
+    "required": gettext_lazy("This field is required."),
+    "invalid": gettext_lazy("This value is not valid."),
+}
+
+
+def urgency(dossier, now) -> str:
+    """A colour class for the queue: overdue, due within a working day, or in time."""
+    if dossier.status not in OPEN or dossier.due_at is None:
+        return "paused" if dossier.status == Status.AWAITING_SUPPLEMENT else "none"
+    if dossier.due_at < now:
+        return "overdue"
+    if services.calendar(None).elapsed(now, dossier.due_at) <= timedelta(hours=8):
+        return "due-soon"
+    return "in-time"
+
+
+class QueueFilter(forms.Form):
+    status = forms.ChoiceField(
+        required=False, choices=[("", gettext_lazy("All open")), *STATUS_CHOICES]
+    )
+    q = forms.CharField(required=False, max_length=100)
+    mine = forms.BooleanField(required=False)
+    overdue = forms.BooleanField(required=False)
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+@login_required
+def queue(request):
+    form = QueueFilter(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    dossiers = permissions.visible_dossiers(request.user).select_related(
+        "procedure", "applicant", "current_agency", "current_step", "assignee"
+    )
+    dossiers = (
+        dossiers.filter(status=data["status"])
+        if data.get("status")
+        else dossiers.filter(status__in=OPEN)
+    )
+    now = timezone.now()
+    if data.get("mine"):
+        dossiers = dossiers.filter(assignee=request.user)
+    if data.get("overdue"):
+        dossiers = dossiers.filter(due_at__lt=now)
+    if data.get("q"):
+        q = data["q"].strip()
+        matching = search(Procedure.objects.all(), q).values("pk")
+        dossiers = dossiers.filter(Q(code__icontains=q) | Q(procedure__in=matching))
+    page = data.get("page") or 1
+    rows = list(dossiers.order_by("due_at", "id")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = [(d, urgency(d, now)) for d in rows[:PAGE_SIZE]]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dossiers/queue.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "query": query.urlencode(),
+            "now": now,
+        },
+    )
+
+
+def _visible_or_404(user, code) -> Dossier:
+    dossier = (
+        permissions.visible_dossiers(user)
+        .select_related(
+            "procedure",
+            "applicant",
+            "current_agency",
+            "performing_agency",
+            "received_desk__agency",
+            "current_step",
+            "assignee",
+            "parent",
+        )
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+class ActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action])
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    to_user = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    new_due_at = forms.DateTimeField(
+        required=False, input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+    )
+    result = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _colleagues(dossier):
+    """Officers the dossier can be forwarded to: those of the agency it is at."""
+    return (
+        User.objects.filter(posts__agency=dossier.current_agency).distinct().order_by("full_name")
+    )
+
+
+@login_required
+def detail(request, code):
+    dossier = _visible_or_404(request.user, code)
+    return render(request, "dossiers/detail.html", _detail_context(request, dossier))
+
+
+def _detail_context(request, dossier, form=None):
+    return {
+        "dossier": dossier,
+        "events": dossier.events.select_related("actor", "agency", "step", "assignee"),
+        "documents": dossier.documents.all(),
+        "parts": dossier.parts.select_related("performing_agency", "procedure"),
+        "actions": permissions.allowed_actions(request.user, dossier),
+        "colleagues": _colleagues(dossier),
+        "form": form,
+        "urgency": urgency(dossier, timezone.now()),
+        "action_labels": ACTION_LABELS,
+    }
+
+
+@login_required
+@require_POST
+def act(request, code):
+    dossier = _visible_or_404(request.user, code)
+    form = ActionForm(request.POST)
+    form.fields["to_user"].queryset = _colleagues(dossier)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dossier = services.act(
+                dossier,
+                data["action"],
+                request.user,
+                comment=data["comment"],
+                to_user=data["to_user"],
+                new_due_at=data["new_due_at"],
+                result=data["result"],
+            )
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Done: %(action)s.") % {"action": dict(ACTION_LABELS)[Action(data["action"])]},
+            )
+            return redirect(dossier.get_absolute_url())
+    status = 400 if form.errors else 200
+    return render(
+        request, "dossiers/detail.html", _detail_context(request, dossier, form), status=status
+    )
+
+
+class ReceiveForm(forms.Form):
+    procedure = forms.CharField(label=gettext_lazy("Procedure code"), max_length=40)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Applicant"),
+        choices=[
+            ("person", gettext_lazy("Person")),
+            ("organisation", gettext_lazy("Organisation")),
+        ],
+    )
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=300, required=False)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=20, required=False)
+    tax_code = forms.CharField(label=gettext_lazy("Tax code"), max_length=20, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20, required=False)
+    email = forms.CharField(label=gettext_lazy("E-mail"), max_length=200, required=False)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=500, required=False)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=Channel.choices, initial=Channel.COUNTER
+    )
+
+
+def _desks_of(user):
+    return Desk.objects.filter(officers__user=user, is_active=True).distinct()
+
+
+@login_required
+def receive(request):
+    """The desk screen: pick the procedure, tick the documents received, record the
+    applicant, receive; or see what is missing and guide the applicant."""
+    desks = list(_desks_of(request.user).select_related("agency"))
+    if not desks:
+        raise Http404
+    chosen = request.POST.get("desk") or request.GET.get("desk")
+    desk = next((d for d in desks if str(d.pk) == chosen), desks[0])
+    procedure = None
+    code = request.GET.get("procedure") or request.POST.get("procedure")
+    if code:
+        procedure = Procedure.objects.filter(code=code, status=ProcedureStatus.ACTIVE).first()
+    query = request.GET.get("q", "")
+    found = (
+        search(Procedure.objects.filter(status=ProcedureStatus.ACTIVE), query)[:15]
+        if query and procedure is None
+        else []
+    )
+    form = ReceiveForm(request.POST or None, initial={"procedure": code})
+    missing = []
+    where = _where(procedure, desk, request.POST) if procedure is not None else {}
+    if where.get("error"):
+        form.add_error(None, where["error"])
+    if request.method == "POST" and procedure is not None and form.is_valid():
+        documents = []
+        for doc in procedure.documents.all():
+            if request.POST.get(f"doc-{doc.pk}"):
+                documents.append(
+                    {
+                        "required_document": doc.pk,
+                        "name": doc.name,
+                        "originals": _small_int(request.POST.get(f"orig-{doc.pk}"), doc.originals),
+                        "copies": _small_int(request.POST.get(f"copy-{doc.pk}"), doc.copies),
+                    }
+                )
+        try:
+            dossier = services.receive(
+                procedure=procedure,
+                applicant=form.cleaned_data,
+                channel=form.cleaned_data["channel"],
+                actor=request.user,
+                desk=desk,
+                performing_agency=where.get("agency"),
+                return_desk=where.get("return_desk"),
+                documents=documents,
+            )
+        except services.Incomplete as incomplete:
+            missing = incomplete.missing
+        except InvalidApplicant as invalid:
+            for field, error in invalid.errors.items():
+                form.add_error(field if field in form.fields else None, FIELD_MESSAGES[error])
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Received dossier %(code)s.") % {"code": dossier.code})
+            return redirect(dossier.get_absolute_url())
+    elif request.method == "POST" and procedure is None:
+        form.add_error("procedure", _("No procedure in force with this code."))
+    return render(
+        request,
+        "dossiers/receive.html",
+        {
+            "desk": desk,
+            "desks": desks,
+            "where": where,
+            "procedure": procedure,
+            "found": found,
+            "query": query,
+            "form": form,
+            "missing": missing,
+            "documents": procedure.documents.all() if procedure else [],
+        },
+    )
+
+
+def _where(procedure, desk, data) -> dict:
+    """Where a dossier is performed and its result returned, when a desk receives it for
+    another area (receipt regardless of administrative boundary): a district or commune
+    procedure goes to the People's Committee the officer picks (default: the desk's own);
+    the result comes back to the receiving desk or to the performing agency's desk."""
+    from motcua.org.constants import AgencyKind, Level
+
+    where: dict = {"agencies": [], "agency": None, "return_desks": [desk], "return_desk": desk}
+    if procedure.agency_id:
+        where["agency"] = procedure.agency
+    else:
+        kind = (
+            AgencyKind.DISTRICT_PC if procedure.level == Level.DISTRICT else AgencyKind.COMMUNE_PC
+        )
+        where["agencies"] = list(
+            Agency.objects.filter(kind=kind)
+            .select_related("parent")
+            .order_by("parent__name", "name")
+        )
+        picked = data.get("performing_agency")
+        if picked:
+            where["agency"] = next((a for a in where["agencies"] if str(a.pk) == picked), None)
+            if where["agency"] is None:
+                where["error"] = _("Choose the People's Committee that performs the procedure.")
+                return where
+        else:
+            try:
+                where["agency"] = services.performing_agency_for(procedure, desk)
+            except services.DossierError:
+                where["agency"] = None
+    agency = where["agency"]
+    if agency is not None and agency.pk != desk.agency_id:
+        where["return_desks"] += list(Desk.objects.filter(agency=agency, is_active=True))
+    picked = data.get("return_desk")
+    if picked:
+        where["return_desk"] = next((d for d in where["return_desks"] if str(d.pk) == picked), desk)
+    if not procedure.agency_id and agency is None and data:  # a POST with no committee
+        where["error"] = _("Choose the People's Committee that performs the procedure.")
+    return where
+
+
+def _small_int(value, default: int) -> int:
+    try:
+        return max(0, min(99, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def mask_name(name: str) -> str:
+    """ "Nguyễn Văn An" → "Nguyễn V** A*": enough to recognise, not to identify."""
+    words = name.split()
+    return " ".join([words[0], *(w[0] + "*" * (len(w) - 1) for w in words[1:])]) if words else ""
+
+
+def lookup(request, code):
+    """Public lookup of one dossier by code and lookup password (printed on the receipt)."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "applicant", "performing_agency", "return_desk")
+        .filter(code=code.upper())
+        .first()
+    )
+    secret = (request.POST.get("secret") or request.GET.get("secret") or "").strip().upper()
+    shown = dossier is not None and secret and secret == dossier.secret
+    error = bool(secret) and not shown
+    return render(
+        request,
+        "dossiers/lookup.html",
+        {
+            "code": code,
+            "dossier": dossier if shown else None,
+            "error": error,
+            "masked_name": mask_name(dossier.applicant.full_name) if shown else "",
+            "events": dossier.events.filter(action__in=PUBLIC_ACTIONS) if shown else [],
+        },
+        status=200,
+    )
+
+
+PUBLIC_ACTIONS = [
+    Action.SUBMIT,
+    Action.RECEIVE,
+    Action.REQUEST_SUPPLEMENT,
+    Action.SUPPLEMENT,
+    Action.COMPLETE,
+    Action.RETURN_RESULT,
+    Action.REFUSE,
+    Action.WITHDRAW,
+    Action.APOLOGISE,
+]
+
+
+# --- Delegation of a leader's approval --------------------------------------------------------
+
+
+class DelegationForm(forms.Form):
+    agency = forms.ModelChoiceField(label=gettext_lazy("Agency"), queryset=Agency.objects.none())
+    deputy = forms.ModelChoiceField(label=gettext_lazy("Deputy"), queryset=User.objects.none())
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("From"), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Until"), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        led = Agency.objects.filter(
+            officers__user=user, officers__role=Role.LEADER, officers__in=_current_posts()
+        ).distinct()
+        self.fields["agency"].queryset = led
+        self.fields["deputy"].queryset = (
+            User.objects.filter(posts__agency__in=led, posts__in=_current_posts())
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("full_name")
+        )
+        for field in self.fields.values():
+            field.error_messages.update(FIELD_MESSAGES)
+
+
+def _current_posts():
+    from motcua.org.models import Officer
+
+    return Officer.objects.valid_on(timezone.localdate())
+
+
+@login_required
+def delegations(request):
+    """A leader delegates approval to a deputy for a period, and sees what is in force."""
+    form = DelegationForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.delegate(
+                leader=request.user,
+                deputy=data["deputy"],
+                agency=data["agency"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                reason=data["reason"],
+                actor=request.user,
+            )
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The delegation is recorded."))
+            return redirect("dossiers:delegations")
+    rows = (
+        Delegation.objects.filter(Q(leader=request.user) | Q(deputy=request.user))
+        .select_related("leader", "deputy", "agency")
+        .order_by("-starts_at")
+    )
+    return render(
+        request,
+        "dossiers/delegations.html",
+        {
+            "form": form,
+            "delegations": rows,
+            "now": timezone.now(),
+            "can_delegate": form.fields["agency"].queryset.exists(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def end_delegation(request, pk):
+    delegation = Delegation.objects.filter(pk=pk, leader=request.user).first()
+    if delegation is None:
+        raise Http404
+    try:
+        services.end_delegation(delegation, actor=request.user)
+    except services.DossierError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The delegation has ended."))
+    return redirect("dossiers:delegations")
