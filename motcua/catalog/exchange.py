@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -28,6 +29,7 @@ from motcua.org.constants import Level
 from motcua.org.models import Agency
 
 FORMATS = ("json", "csv", "xlsx")
+XLSX_EPOCH = datetime(2000, 1, 1)
 BOOLEAN_FIELDS = (
     "channel_counter",
     "channel_online",
@@ -151,6 +153,25 @@ def _xlsx(rows: list[dict]) -> bytes:
     sheet.freeze_panes = "C2"
     out = io.BytesIO()
     workbook.save(out)
+    return _without_timestamps(out.getvalue(), workbook)
+
+
+def _without_timestamps(content: bytes, workbook) -> bytes:
+    """The same catalogue gives the same bytes: openpyxl stamps "now" into the document
+    properties and the zip entries; put a fixed instant in both."""
+    from openpyxl.xml.constants import ARC_CORE
+    from openpyxl.xml.functions import tostring
+
+    workbook.properties.created = workbook.properties.modified = XLSX_EPOCH
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_EPOCH.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = source.read(info)
+            if info.filename == ARC_CORE:
+                data = tostring(workbook.properties.to_tree())
+            target.writestr(entry, data)
     return out.getvalue()
 
 
