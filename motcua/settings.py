@@ -5,6 +5,9 @@ SECRET_KEY    required when MOTCUA_PRODUCTION=1
 DEBUG         "1"/"true" to enable (default off)
 ALLOWED_HOSTS comma-separated (default: localhost names)
 MOTCUA_VAR_DIR where the SQLite file and uploads live (default: <project>/var)
+MOTCUA_PUBLIC_URL the portal's address, for links in e-mails (default http://127.0.0.1:8000)
+MOTCUA_TASKS  immediate (default) or database (run `motcua db_worker`)
+EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var/mail/)
 """
 
 import os
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
     "motcua.worktime",
     "motcua.dossiers",
     "motcua.api",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +145,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django_tasks API). MOTCUA_TASKS=immediate (default) runs them at once;
+# MOTCUA_TASKS=database stores them for `motcua db_worker` (django-tasks-db, no broker).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("MOTCUA_TASKS", "immediate")]}}
+
+# E-mail to applicants. The default writes each message to a file under var/mail/, so the
+# demo sends nothing; production sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+# and EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "motcua@localhost")
 
 # Province-wide settings. Rules marked [check] in docs/rules.md are settings with these defaults.
 MOTCUA = {
@@ -149,6 +172,8 @@ MOTCUA = {
         "MOTCUA_PORTAL_NAME", "Cổng Dịch vụ công và Hệ thống thông tin một cửa điện tử"
     ),
     "CATALOGUE_PAGE_SIZE": 20,
+    # The portal's address, for links sent outside a request (e-mails to applicants).
+    "PUBLIC_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"),
     # The programme period the catalogue report counts publication decisions over.
     "CATALOGUE_REPORT_PERIOD": (
         os.environ.get("MOTCUA_REPORT_FROM", "2017-01-01"),

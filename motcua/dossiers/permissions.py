@@ -84,6 +84,23 @@ def _delegated_posts(user, at):
     ]
 
 
+def acting_for(user, agency_id, at=None):
+    """The delegation under which `user` acts as a leader of the agency, or None when they
+    are a leader of it themselves (or not one at all)."""
+    from motcua.dossiers.models import Delegation
+
+    at = at or timezone.now()
+    if user.posts.valid_on(at.date()).filter(agency_id=agency_id, role=Role.LEADER).exists():
+        return None
+    return (
+        Delegation.objects.filter(
+            deputy=user, agency_id=agency_id, starts_at__lte=at, ends_at__gt=at
+        )
+        .select_related("leader")
+        .first()
+    )
+
+
 def agency_ids(user) -> set[int]:
     return {agency_id for agency_id, _, _ in posts(user)}
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import services as catalog_services
 from motcua.catalog.constants import Status as ProcedureStatus
-from motcua.dossiers import codes, permissions, workflow
+from motcua.dossiers import codes, notifications, permissions, tasks, workflow
 from motcua.dossiers.models import (
     Applicant,
     Channel,
@@ -287,6 +287,7 @@ def act(
             _("Not possible while the dossier is %(status)s.") % {"status": before}
         ) from exc
     now = at or timezone.now()
+    delegated = _delegated(dossier, action, actor)
     handler = HANDLERS.get(action)
     extra = (
         handler(
@@ -302,6 +303,8 @@ def act(
         if handler
         else {}
     )
+    if delegated:
+        extra = {**(extra or {}), **delegated}
     dossier.status = move.after
     if move.finishes and not dossier.finished_at:
         dossier.finished_at = now
@@ -321,6 +324,17 @@ def act(
     if dossier.parent_id and move.after == Status.RESULT_READY:
         _return_part(dossier, actor, now)
     return dossier
+
+
+def _delegated(dossier: Dossier, action: Action, actor) -> dict:
+    """For an approval by a deputy under a delegation: whose approval it is (event data)."""
+    if action != Action.APPROVE or not getattr(actor, "is_authenticated", False):
+        return {}
+    delegation = permissions.acting_for(actor, dossier.current_agency_id)
+    if delegation is None:
+        return {}
+    leader = delegation.leader
+    return {"on_behalf_of": leader.get_full_name() or leader.username, "delegation": delegation.pk}
 
 
 def _next_step(dossier: Dossier) -> ProcessStep | None:
@@ -589,7 +603,7 @@ def _event(dossier, action, before, after, actor, at, *, comment="", step=None, 
     if previous is not None and dossier.received_at and before in workflow.RUNNING:
         cal = calendar(dossier.performing_agency)
         used = int(cal.elapsed(max(previous.at, dossier.received_at), at).total_seconds())
-    DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -603,11 +617,9 @@ def _event(dossier, action, before, after, actor, at, *, comment="", step=None, 
         working_seconds=max(used, 0),
         data=data or {},
     )
-    transaction.on_commit(lambda: _after_commit(dossier.pk, action))
-
-
-def _after_commit(dossier_id: int, action: str) -> None:
-    """Side effects once the change is durable (notifications come with the portal)."""
+    if action in notifications.NOTIFIED and not dossier.parent_id:
+        # Side effects wait for the commit: a rolled-back change tells nobody anything.
+        transaction.on_commit(lambda: tasks.notify_applicant.enqueue(event.pk))
 
 
 # --- Delegation -------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def fresh(user):
     return type(user).objects.get(pk=user.pk)
 
 
-def test_deputy_approves_only_while_the_delegation_is_in_force(province):
+def test_deputy_approves_only_while_the_delegation_is_in_force(client, province):
     leader = province.officer("justice", R.LEADER)
     deputy = province.officer("justice", R.SPECIALIST)
     dossier = at_leader_step(province)
@@ -58,6 +58,14 @@ def test_deputy_approves_only_while_the_delegation_is_in_force(province):
     assert permissions.can(fresh(deputy), Action.APPROVE, dossier)
     dossier = services.act(dossier, Action.APPROVE, fresh(deputy))
     assert dossier.status in (Status.PROCESSING, Status.RESULT_READY)
+    # The event says whose approval the deputy gave, and the dossier page shows it.
+    approval = dossier.events.get(action=Action.APPROVE)
+    assert approval.actor == deputy
+    assert approval.data["on_behalf_of"] == leader.username
+    assert approval.data["delegation"] == delegation.pk
+    client.force_login(leader)
+    page = client.get(f"/office/dossiers/{dossier.code}/").content.decode()
+    assert f"(thừa ủy quyền của {leader.username})" in page
     services.end_delegation(delegation, actor=leader)
     assert not permissions.can(fresh(deputy), Action.APPROVE, dossier)
     assert Delegation.objects.filter(pk=delegation.pk).exists()  # kept, ended
