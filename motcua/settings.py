@@ -172,6 +172,9 @@ MOTCUA = {
         "MOTCUA_PORTAL_NAME", "Cổng Dịch vụ công và Hệ thống thông tin một cửa điện tử"
     ),
     "CATALOGUE_PAGE_SIZE": 20,
+    # Attached files (scans at the desk, files sent online): accepted types and largest size.
+    "UPLOAD_EXTENSIONS": ("pdf", "jpg", "jpeg", "png", "tif", "tiff", "doc", "docx", "xls", "xlsx"),
+    "UPLOAD_MAX_BYTES": int(os.environ.get("MOTCUA_UPLOAD_MAX_MB", "10")) * 1024 * 1024,
     # The portal's address, for links sent outside a request (e-mails to applicants).
     "PUBLIC_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"),
     # The programme period the catalogue report counts publication decisions over.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import services as catalog_services
 from motcua.catalog.constants import Status as ProcedureStatus
-from motcua.dossiers import codes, notifications, permissions, tasks, workflow
+from motcua.dossiers import codes, notifications, permissions, tasks, uploads, workflow
 from motcua.dossiers.models import (
     Applicant,
     Channel,
@@ -43,6 +43,10 @@ class DossierError(Exception):
 
 class NotAllowed(DossierError):
     pass
+
+
+class InvalidFile(DossierError):
+    """An attached file of a type, content or size that is not accepted."""
 
 
 @dataclass
@@ -173,6 +177,7 @@ def receive(
     if channel == Channel.ONLINE and not procedure.channel_online:
         raise DossierError(_("This procedure does not accept online dossiers."))
     documents = list(documents)
+    _check_files(documents)
     if check_complete and not submit_only:
         missing = check_completeness(procedure, documents)
         if missing:
@@ -237,6 +242,14 @@ def _start_clock(dossier: Dossier, now: datetime) -> None:
     dossier.due_at = dossier.deadline_at = due
 
 
+def _check_files(documents: list[dict]) -> None:
+    """Refuse the whole request if any attached file is not acceptable (type, content, size)."""
+    try:
+        uploads.check_all(documents)
+    except uploads.UploadRejected as rejected:
+        raise InvalidFile(str(rejected)) from rejected
+
+
 def _attach(dossier: Dossier, documents: list[dict]) -> None:
     for d in documents:
         upload = d.get("file")
@@ -247,7 +260,7 @@ def _attach(dossier: Dossier, documents: list[dict]) -> None:
             originals=d.get("originals", 0),
             copies=d.get("copies", 0),
             file=upload or "",
-            content_type=getattr(upload, "content_type", "") or "",
+            content_type=uploads.check(upload) if upload else "",
             size=getattr(upload, "size", 0) or 0,
         )
 
@@ -272,6 +285,8 @@ def act(
     check_permission: bool = True,
 ) -> Dossier:
     action = Action(action)
+    documents = list(documents)
+    _check_files(documents)
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "received_desk", "performing_agency")
@@ -309,7 +324,7 @@ def act(
     if move.finishes and not dossier.finished_at:
         dossier.finished_at = now
     dossier.save()
-    _attach(dossier, list(documents))
+    _attach(dossier, documents)
     _event(
         dossier,
         action,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("office/receive/", views.receive, name="receive"),
     path("office/dossiers/<str:code>/", views.detail, name="detail"),
     path("office/dossiers/<str:code>/act/", views.act, name="act"),
+    path("office/dossiers/<str:code>/documents/<int:pk>/", views.document, name="document"),
     path("lookup/<str:code>/", views.lookup, name="lookup"),
     path("office/delegations/", views.delegations, name="delegations"),
     path("office/delegations/<int:pk>/end/", views.end_delegation, name="end_delegation"),

@@ -7,11 +7,12 @@ Every view asks `permissions` what the user may see and do; every change goes th
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,6 +142,19 @@ def detail(request, code):
     return render(request, "dossiers/detail.html", _detail_context(request, dossier))
 
 
+@login_required
+def document(request, code, pk):
+    """An attached file, to whoever may see the dossier (never a public media URL)."""
+    dossier = _visible_or_404(request.user, code)
+    attached = get_object_or_404(dossier.documents.exclude(file=""), pk=pk)
+    return FileResponse(
+        attached.file.open("rb"),
+        as_attachment=False,
+        filename=attached.file.name.rsplit("/", 1)[-1],
+        content_type=attached.content_type or "application/octet-stream",
+    )
+
+
 def _detail_context(request, dossier, form=None):
     return {
         "dossier": dossier,
@@ -238,13 +252,15 @@ def receive(request):
     if request.method == "POST" and procedure is not None and form.is_valid():
         documents = []
         for doc in procedure.documents.all():
-            if request.POST.get(f"doc-{doc.pk}"):
+            scan = request.FILES.get(f"file-{doc.pk}")
+            if request.POST.get(f"doc-{doc.pk}") or scan:  # a scan attached is a document received
                 documents.append(
                     {
                         "required_document": doc.pk,
                         "name": doc.name,
                         "originals": _small_int(request.POST.get(f"orig-{doc.pk}"), doc.originals),
                         "copies": _small_int(request.POST.get(f"copy-{doc.pk}"), doc.copies),
+                        "file": scan,
                     }
                 )
         try:
@@ -283,6 +299,8 @@ def receive(request):
             "form": form,
             "missing": missing,
             "documents": procedure.documents.all() if procedure else [],
+            "upload_accept": ",".join(f".{e}" for e in settings.MOTCUA["UPLOAD_EXTENSIONS"]),
+            "upload_max_mb": settings.MOTCUA["UPLOAD_MAX_BYTES"] // (1024 * 1024),
         },
     )
 
