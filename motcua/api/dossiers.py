@@ -5,10 +5,14 @@ token's agencies); what it does goes through `services.receive`/`submit`/`act`, 
 `permissions.can`. A dossier the token may not see is answered 404, as if it did not exist.
 """
 
+import base64
+import binascii
 from datetime import datetime, time, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
@@ -131,6 +135,9 @@ def _detail(d: Dossier, token) -> dict:
                 "name": doc.name,
                 "originals": doc.originals,
                 "copies": doc.copies,
+                "file": f"/api/v1/dossiers/{d.code}/documents/{doc.pk}/file" if doc.file else None,
+                "content_type": doc.content_type,
+                "size": doc.size,
             }
             for doc in d.documents.order_by("id")
         ],
@@ -254,17 +261,35 @@ def _documents(procedure, given) -> list[dict]:
         if not name:
             errors[f"documents.{i}.name"] = "required"
             continue
+        upload = _file(doc, f"documents.{i}", errors)
         documents.append(
             {
                 "required_document": doc.required_document,
                 "name": name,
                 "originals": doc.originals,
                 "copies": doc.copies,
+                "file": upload,
             }
         )
     if errors:
         raise invalid(errors)
     return documents
+
+
+def _file(doc, prefix: str, errors: dict) -> SimpleUploadedFile | None:
+    """The attached file of a document, decoded; its type and size are checked by the
+    services (uploads.check), like the desk's scans."""
+    if not doc.content_base64 and not doc.file_name:
+        return None
+    if not (doc.file_name or "").strip():
+        errors[f"{prefix}.file_name"] = "required"
+        return None
+    try:
+        content = base64.b64decode(doc.content_base64 or "", validate=True)
+    except (binascii.Error, ValueError):
+        errors[f"{prefix}.content_base64"] = "invalid"
+        return None
+    return SimpleUploadedFile(doc.file_name.strip(), content)
 
 
 def _may_create(token, dossier: Dossier) -> bool:
@@ -342,10 +367,12 @@ def act(request, code: str, action: str, payload: ActionIn):
         to_agency = Agency.objects.filter(code=payload.to_agency.strip()).first()
         if to_agency is None:
             raise invalid({"to_agency": "invalid"})
+    documents = _documents(dossier.procedure, payload.documents)
     services.act(
         dossier,
         action,
         token.user,
+        documents=documents,
         comment=payload.comment,
         to_user=to_user,
         to_agency=to_agency,
@@ -353,6 +380,24 @@ def act(request, code: str, action: str, payload: ActionIn):
         result=payload.result,
     )
     return _detail(_visible_or_404(token, dossier.code), token)
+
+
+@router.get(
+    "/{code}/documents/{document_id}/file",
+    response={200: None, codes_4xx: ErrorOut},
+    summary="An attached file",
+)
+def document_file(request, code: str, document_id: int):
+    """The file attached to one of the dossier's documents, with its content type."""
+    dossier = _visible_or_404(request.auth, code)
+    attached = dossier.documents.exclude(file="").filter(pk=document_id).first()
+    if attached is None:
+        raise not_found()
+    return FileResponse(
+        attached.file.open("rb"),
+        filename=attached.file.name.rsplit("/", 1)[-1],
+        content_type=attached.content_type or "application/octet-stream",
+    )
 
 
 @router.get(

@@ -161,6 +161,14 @@ class DocumentIn(Schema):
     name: str = Field("", max_length=1000, description="Default: the required document's name.")
     originals: int = Field(0, ge=0, le=99)
     copies: int = Field(0, ge=0, le=99)
+    file_name: str | None = Field(
+        None, max_length=255, description="The attached file's name, e.g. `to-khai.pdf`."
+    )
+    content_base64: str | None = Field(
+        None,
+        description="The attached file, base64-encoded (with `file_name`). Checked for type, "
+        "real content and size like the desk's scans.",
+    )
 
 
 class DossierIn(Schema):
@@ -183,6 +191,11 @@ class ActionIn(Schema):
     to_agency: str | None = Field(None, max_length=40, description="Agency code.")
     new_due_at: datetime | None = Field(None, description="For `apologise`: the new date.")
     result: str = Field("", max_length=5000, description="For `complete`: the result.")
+    documents: list[DocumentIn] = Field(
+        default_factory=list,
+        max_length=200,
+        description="For `supplement` (or any action): documents and files added.",
+    )
 
 
 class AgencyOut(Schema):
@@ -221,6 +234,9 @@ class DossierDocumentOut(Schema):
     name: str
     originals: int
     copies: int
+    file: str | None = Field(description="Path of the attached file under /api/v1, if any.")
+    content_type: str
+    size: int
 
 
 class DossierItem(Schema):

@@ -18,6 +18,12 @@ APPLICANT = {
     "address": "Phường Quang Trung, thành phố Phủ Lý",
 }
 
+# The first bytes of real files, for upload tests, and an executable to refuse.
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + b"\x00" * 40
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120
+
 
 @dataclass
 class Province:

@@ -9,16 +9,12 @@ from openpyxl import Workbook
 
 from motcua.dossiers import services, uploads
 from motcua.dossiers.models import Channel, Dossier, DossierDocument
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, EXE, JPEG, PDF, PNG, make_province
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
 
 pytestmark = pytest.mark.django_db
 R = Role
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + b"\x00" * 40
-EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120
 
 
 def xlsx() -> bytes:
