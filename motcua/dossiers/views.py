@@ -84,15 +84,23 @@ def queue(request):
     rows = [(d, urgency(d, now)) for d in rows[:PAGE_SIZE]]
     query = request.GET.copy()
     query.pop("page", None)
+
+    def page_url(number):
+        query["page"] = number
+        return f"?{query.urlencode()}"
+
     return render(
         request,
-        "dossiers/queue.html",
+        # htmx (the filters) asks for the rows only; a page link or a reload gets the page.
+        "dossiers/_queue_results.html"
+        if request.headers.get("HX-Request")
+        else "dossiers/queue.html",
         {
             "form": form,
             "rows": rows,
             "page": page,
-            "has_next": has_next,
-            "query": query.urlencode(),
+            "prev_url": page_url(page - 1) if page > 1 else "",
+            "next_url": page_url(page + 1) if has_next else "",
             "now": now,
         },
     )

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from motcua.dossiers.models import Dossier
-from motcua.dossiers.tests.factories import make_province
+from motcua.dossiers.tests.factories import PDF, make_province
 from motcua.dossiers.tests.test_chains import chain_setup  # noqa: F401 - fixture
 from motcua.dossiers.workflow import Status
 from motcua.org.constants import Role
@@ -91,6 +91,11 @@ def test_counter_dossier_journey(browser, live_server):
     page.goto(f"{desk.base}/office/receive/?procedure={province.procedure.code}")
     for box in page.locator("input[type=checkbox][name^=doc-]").all():
         box.check()
+    first = province.procedure.documents.first()
+    page.set_input_files(
+        f"input[name=file-{first.pk}]",
+        files=[{"name": "to-khai.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
     page.fill("#id_full_name", "Nguyễn Văn An")
     page.fill("#id_id_number", "035090001234")
     page.fill("#id_phone", "0912345678")
@@ -100,8 +105,16 @@ def test_counter_dossier_journey(browser, live_server):
     assert dossier.code in page.inner_text("h1 + .grid2")
     desk.act(dossier.code, "forward", to_user=o("justice", R.SPECIALIST))
 
+    assert dossier.documents.get(required_document=first).content_type == "application/pdf"
     specialist = Officer(browser, live_server, o("justice", R.SPECIALIST))
     assert specialist.queue_codes() == [dossier.code]
+    # The queue's search filters in place (htmx): no reload, the address keeps the filter.
+    rows = specialist.page.locator("#queue-results table.queue tbody")
+    specialist.page.fill("input[name=q]", "không có hồ sơ này")
+    rows.get_by_text("Không có hồ sơ nào").wait_for()
+    specialist.page.fill("input[name=q]", dossier.code[-11:])
+    rows.get_by_role("link", name=dossier.code).wait_for()
+    assert "q=" in specialist.page.url
     specialist.act(dossier.code, "request_supplement", comment="Bổ sung bản sao căn cước")
     dossier.refresh_from_db()
     assert dossier.status == Status.AWAITING_SUPPLEMENT

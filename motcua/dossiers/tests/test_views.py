@@ -55,6 +55,29 @@ def test_queue_colours_by_urgency(client, province):
     assert [d.code for d, _ in overdue_only] == [late.code]
 
 
+def test_queue_filters_answer_htmx_with_the_rows_and_pages_keep_the_filters(
+    client, province, monkeypatch
+):
+    from motcua.dossiers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    late = [receive(province, when=timezone.now() - timedelta(days=30 + i)) for i in range(3)]
+    receive(province)
+    client.force_login(province.officer("justice", R.LEADER))
+    full = client.get("/office/", {"overdue": "on"}).content.decode()
+    assert 'hx-get="/office/"' in full and 'id="queue-results"' in full
+    rows = client.get("/office/", {"overdue": "on"}, headers={"HX-Request": "true"})
+    text = rows.content.decode()
+    assert "<html" not in text and "<form" not in text  # only the rows and the pager
+    by_due = [d.code for d in sorted(late, key=lambda d: (d.due_at, d.pk))]
+    assert [d.code for d, _ in rows.context["rows"]] == by_due[:2]
+    assert rows.context["next_url"] == "?overdue=on&page=2"
+    assert f'hx-get="{rows.context["next_url"]}"'.replace("&", "&amp;") in text
+    second = client.get("/office/", {"overdue": "on", "page": 2}, headers={"HX-Request": "1"})
+    assert [d.code for d, _ in second.context["rows"]] == by_due[2:]
+    assert second.context["prev_url"] == "?overdue=on&page=1" and not second.context["next_url"]
+
+
 def test_queue_requires_login(client, province):
     response = client.get("/office/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
