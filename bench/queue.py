@@ -48,28 +48,9 @@ if not os.environ.get("DATABASE_URL"):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 
 
-def _ensure_postgres_database() -> None:
-    import dj_database_url
-    import psycopg
+from bench.benchdb import ensure_postgres_database  # noqa: E402
 
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    if "postgresql" not in config["ENGINE"]:
-        return
-    name = config["NAME"]
-    if "bench" not in name:
-        sys.exit(f"The bench builds its own database: use a name containing 'bench', not {name}.")
-    params = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-_ensure_postgres_database()
+ensure_postgres_database()
 
 import django  # noqa: E402
 

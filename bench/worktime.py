@@ -18,10 +18,14 @@ import time as clock
 from datetime import datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/queue.py would stand in for the standard library's `queue` (psycopg imports it):
+# keep this folder off the import path, and put the project's root on it.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
-from motcua.worktime.core import Calendar
-from motcua.worktime.vn import build_calendar
+from motcua.worktime.core import Calendar  # noqa: E402
+from motcua.worktime.vn import build_calendar  # noqa: E402
 
 ONE_DAY = timedelta(days=1)
 

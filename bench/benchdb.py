@@ -1,0 +1,27 @@
+"""What the bench scripts share: a PostgreSQL database of their own, created when missing."""
+
+import os
+import sys
+
+
+def ensure_postgres_database() -> None:
+    """With DATABASE_URL naming a PostgreSQL database, create it if missing. Its name must
+    contain "bench": the benches fill and empty their databases."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    if "postgresql" not in config["ENGINE"]:
+        return
+    name = config["NAME"]
+    if "bench" not in name:
+        sys.exit(f"The bench builds its own database: use a name containing 'bench', not {name}.")
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
