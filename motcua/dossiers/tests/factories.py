@@ -98,3 +98,35 @@ def make_province() -> Province:
             allotted_hours=Decimal(hours),
         )
     return Province(center, justice, health, procedure, officers)
+
+
+def receive_at_counter(province: Province, applicant: dict | None = None, **kwargs):
+    """A complete dossier received at the Sở Tư pháp desk by its desk officer."""
+    from motcua.dossiers import services
+    from motcua.dossiers.models import Channel
+
+    officer = province.officer("justice", Role.DESK_OFFICER)
+    return services.receive(
+        procedure=province.procedure,
+        applicant=applicant or dict(APPLICANT),
+        channel=Channel.COUNTER,
+        actor=officer,
+        desk=officer.posts.get().desk,
+        documents=province.documents(),
+        **kwargs,
+    )
+
+
+def desk_form(province: Province, **extra) -> tuple[str, dict]:
+    """The desk screen's address for the province's procedure, and a filled-in form."""
+    code = province.procedure.code
+    form = {
+        "procedure": code,
+        "kind": "person",
+        "full_name": "Trần Thị Bình",
+        "id_number": "035190001111",
+        "phone": "0987654321",
+        "channel": "counter",
+        **extra,
+    }
+    return f"/office/receive/?procedure={code}", form

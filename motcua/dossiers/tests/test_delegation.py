@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from motcua.core.models import AuditEvent
 from motcua.dossiers import permissions, services
-from motcua.dossiers.models import Channel, Delegation, Process
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.models import Delegation, Process
+from motcua.dossiers.tests.factories import make_province, receive_at_counter
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
 
@@ -23,14 +23,7 @@ def province():
 
 def at_leader_step(province):
     desk = province.officer("justice", R.DESK_OFFICER)
-    dossier = services.receive(
-        procedure=province.procedure,
-        applicant=dict(APPLICANT),
-        channel=Channel.COUNTER,
-        actor=desk,
-        desk=desk.posts.get().desk,
-        documents=province.documents(),
-    )
+    dossier = receive_at_counter(province)
     dossier = services.act(dossier, Action.FORWARD, desk)
     specialist = province.officer("justice", R.SPECIALIST)
     return services.act(dossier, Action.FORWARD, specialist)

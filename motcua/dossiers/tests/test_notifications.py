@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from motcua.core.models import AuditEvent
 from motcua.dossiers import services
-from motcua.dossiers.models import Channel
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, make_province, receive_at_counter
 from motcua.dossiers.workflow import Action
 from motcua.org.constants import Role
 
@@ -27,14 +26,9 @@ def province():
 
 
 def receive(province, applicant=None):
-    desk_officer = province.officer("justice", Role.DESK_OFFICER)
-    return services.receive(
-        procedure=province.procedure,
+    return receive_at_counter(
+        province,
         applicant=applicant or {**APPLICANT, "email": EMAIL},
-        channel=Channel.COUNTER,
-        actor=desk_officer,
-        desk=desk_officer.posts.get().desk,
-        documents=province.documents(),
         received_at=datetime(2025, 3, 3, 9, 0, tzinfo=VN),
     )
 

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from motcua.dossiers import services, uploads
-from motcua.dossiers.models import Channel, Dossier, DossierDocument
-from motcua.dossiers.tests.factories import APPLICANT, EXE, JPEG, PDF, PNG, make_province
+from motcua.dossiers.models import Dossier, DossierDocument
+from motcua.dossiers.tests import factories
+from motcua.dossiers.tests.factories import EXE, JPEG, PDF, PNG, make_province, receive_at_counter
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
 
@@ -80,18 +81,8 @@ def test_too_large_files_are_refused_with_the_limit(settings):
 
 
 def desk_form(province, **files):
-    code = province.procedure.code
-    form = {
-        "procedure": code,
-        "kind": "person",
-        "full_name": "Trần Thị Bình",
-        "id_number": "035190001111",
-        "phone": "0987654321",
-        "channel": "counter",
-    }
-    form.update({f"doc-{d.pk}": "on" for d in province.procedure.documents.all()})
-    form.update(files)
-    return f"/office/receive/?procedure={code}", form
+    ticked = {f"doc-{d.pk}": "on" for d in province.procedure.documents.all()}
+    return factories.desk_form(province, **ticked, **files)
 
 
 def test_the_desk_attaches_scans_and_only_officers_who_see_the_dossier_open_them(
@@ -129,14 +120,7 @@ def test_a_bad_scan_refuses_the_receipt_and_stores_nothing(client, province, med
 
 def test_a_supplement_with_a_bad_file_changes_nothing(province, media):
     desk = province.officer("justice", R.DESK_OFFICER)
-    dossier = services.receive(
-        procedure=province.procedure,
-        applicant=dict(APPLICANT),
-        channel=Channel.COUNTER,
-        actor=desk,
-        desk=desk.posts.get().desk,
-        documents=province.documents(),
-    )
+    dossier = receive_at_counter(province)
     dossier = services.act(dossier, Action.FORWARD, desk)
     dossier = services.act(
         dossier,

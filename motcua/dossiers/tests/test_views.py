@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, desk_form, make_province
 from motcua.dossiers.views import mask_name
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
@@ -128,15 +128,8 @@ def test_desk_receipt_screen(client, province):
         province.procedure.name
         in client.get("/office/receive/", {"q": "ly lich tu phap"}).content.decode()
     )
-    form = {
-        "procedure": code,
-        "kind": "person",
-        "full_name": "Trần Thị Bình",
-        "id_number": "035190001111",
-        "phone": "0987654321",
-        "channel": "counter",
-    }
-    incomplete = client.post(f"/office/receive/?procedure={code}", form)
+    url, form = desk_form(province)
+    incomplete = client.post(url, form)
     assert incomplete.context["missing"] == ["Tờ khai (theo mẫu)"]
     assert Dossier.objects.count() == 0
     docs = {f"doc-{d.pk}": "on" for d in province.procedure.documents.all()}
