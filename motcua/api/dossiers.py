@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router
@@ -31,7 +31,7 @@ from motcua.api.schemas import (
     EventOut,
 )
 from motcua.catalog.models import Procedure
-from motcua.dossiers import permissions, services
+from motcua.dossiers import permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier
 from motcua.dossiers.workflow import OPEN, Action
 from motcua.org.models import Agency, Desk, User
@@ -135,7 +135,7 @@ def _detail(d: Dossier, token) -> dict:
                 "name": doc.name,
                 "originals": doc.originals,
                 "copies": doc.copies,
-                "file": f"/api/v1/dossiers/{d.code}/documents/{doc.pk}/file" if doc.file else None,
+                "file": _file_url(d, doc),
                 "content_type": doc.content_type,
                 "size": doc.size,
             }
@@ -143,6 +143,12 @@ def _detail(d: Dossier, token) -> dict:
         ],
         "allowed_actions": [str(action) for action in actions],
     }
+
+
+def _file_url(dossier: Dossier, document) -> str | None:
+    if not document.file:
+        return None
+    return reverse("api-1:document_file", kwargs={"code": dossier.code, "document_id": document.pk})
 
 
 def _visible_or_404(token, code: str) -> Dossier:
@@ -386,6 +392,7 @@ def act(request, code: str, action: str, payload: ActionIn):
     "/{code}/documents/{document_id}/file",
     response={200: None, codes_4xx: ErrorOut},
     summary="An attached file",
+    url_name="document_file",
 )
 def document_file(request, code: str, document_id: int):
     """The file attached to one of the dossier's documents, with its content type."""
@@ -393,11 +400,7 @@ def document_file(request, code: str, document_id: int):
     attached = dossier.documents.exclude(file="").filter(pk=document_id).first()
     if attached is None:
         raise not_found()
-    return FileResponse(
-        attached.file.open("rb"),
-        filename=attached.file.name.rsplit("/", 1)[-1],
-        content_type=attached.content_type or "application/octet-stream",
-    )
+    return uploads.response(attached)
 
 
 @router.get(

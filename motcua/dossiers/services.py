@@ -176,8 +176,7 @@ def receive(
         raise DossierError(_("This procedure is no longer in force."))
     if channel == Channel.ONLINE and not procedure.channel_online:
         raise DossierError(_("This procedure does not accept online dossiers."))
-    documents = list(documents)
-    _check_files(documents)
+    documents = _checked_files(documents)
     if check_complete and not submit_only:
         missing = check_completeness(procedure, documents)
         if missing:
@@ -242,10 +241,14 @@ def _start_clock(dossier: Dossier, now: datetime) -> None:
     dossier.due_at = dossier.deadline_at = due
 
 
-def _check_files(documents: list[dict]) -> None:
-    """Refuse the whole request if any attached file is not acceptable (type, content, size)."""
+def _checked_files(documents) -> list[dict]:
+    """The documents, each attached file checked (type, content, size) and its content type
+    noted for `_attach`; one unacceptable file refuses the whole request."""
     try:
-        uploads.check_all(documents)
+        return [
+            {**d, "content_type": uploads.check(d["file"])} if d.get("file") else d
+            for d in documents
+        ]
     except uploads.UploadRejected as rejected:
         raise InvalidFile(str(rejected)) from rejected
 
@@ -260,7 +263,7 @@ def _attach(dossier: Dossier, documents: list[dict]) -> None:
             originals=d.get("originals", 0),
             copies=d.get("copies", 0),
             file=upload or "",
-            content_type=uploads.check(upload) if upload else "",
+            content_type=d.get("content_type", ""),
             size=getattr(upload, "size", 0) or 0,
         )
 
@@ -285,8 +288,7 @@ def act(
     check_permission: bool = True,
 ) -> Dossier:
     action = Action(action)
-    documents = list(documents)
-    _check_files(documents)
+    documents = _checked_files(documents)
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "received_desk", "performing_agency")

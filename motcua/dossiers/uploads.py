@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 import puremagic
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 # Names of the same type of content: what a file may be called → what puremagic may say.
@@ -67,8 +68,11 @@ def check(upload) -> str:
     return mimetypes.guess_type(f"x.{extension}")[0] or "application/octet-stream"
 
 
-def check_all(documents: list[dict]) -> None:
-    """Check every file of a list of documents, all before any is stored."""
-    for document in documents:
-        if document.get("file"):
-            check(document["file"])
+def response(document) -> FileResponse:
+    """The stored file of a dossier document, with the content type found when it was
+    checked; the caller has decided that the requester may see the dossier."""
+    return FileResponse(
+        document.file.open("rb"),
+        filename=PurePath(document.file.name).name,
+        content_type=document.content_type or "application/octet-stream",
+    )

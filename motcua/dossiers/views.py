@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import search
-from motcua.dossiers import permissions, services
+from motcua.dossiers import permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
 from motcua.dossiers.models import STATUS_CHOICES, Channel, Delegation, Dossier
 from motcua.dossiers.validation import InvalidApplicant
@@ -154,13 +154,7 @@ def detail(request, code):
 def document(request, code, pk):
     """An attached file, to whoever may see the dossier (never a public media URL)."""
     dossier = _visible_or_404(request.user, code)
-    attached = get_object_or_404(dossier.documents.exclude(file=""), pk=pk)
-    return FileResponse(
-        attached.file.open("rb"),
-        as_attachment=False,
-        filename=attached.file.name.rsplit("/", 1)[-1],
-        content_type=attached.content_type or "application/octet-stream",
-    )
+    return uploads.response(get_object_or_404(dossier.documents.exclude(file=""), pk=pk))
 
 
 def _detail_context(request, dossier, form=None):
