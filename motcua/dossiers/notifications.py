@@ -22,21 +22,72 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from motcua.dossiers.workflow import Action
 
-NOTIFIED = frozenset(
-    {
-        Action.SUBMIT,
-        Action.RECEIVE,
-        Action.REQUEST_SUPPLEMENT,
-        Action.REFUSE,
-        Action.COMPLETE,
-        Action.APOLOGISE,
-        Action.RETURN_RESULT,
-        Action.WITHDRAW,
-    }
-)
+# What the applicant is told, by action: (subject, body). The actions listed here are the
+# ones that notify; every other action (forward, approve, hand-over …) is internal.
+TEXTS = {
+    Action.SUBMIT: (
+        gettext_lazy("Dossier %(code)s submitted"),
+        gettext_lazy(
+            "Your dossier for the procedure “%(procedure)s” was submitted on %(at)s. "
+            "The one-stop desk will check it and tell you when it is received or what is "
+            "missing."
+        ),
+    ),
+    Action.RECEIVE: (
+        gettext_lazy("Dossier %(code)s received"),
+        gettext_lazy(
+            "Your dossier for the procedure “%(procedure)s” was received on %(received)s. "
+            "Appointment to return the result: %(due)s, at %(desk)s."
+        ),
+    ),
+    Action.REQUEST_SUPPLEMENT: (
+        gettext_lazy("Dossier %(code)s: documents to supplement"),
+        gettext_lazy(
+            "Your dossier for the procedure “%(procedure)s” needs to be supplemented: "
+            "%(comment)s. The processing time is stopped until the desk receives the "
+            "supplement."
+        ),
+    ),
+    Action.REFUSE: (
+        gettext_lazy("Dossier %(code)s refused"),
+        gettext_lazy(
+            "Your dossier for the procedure “%(procedure)s” was refused on %(at)s. "
+            "Reasons: %(comment)s"
+        ),
+    ),
+    Action.COMPLETE: (
+        gettext_lazy("Dossier %(code)s: the result is ready"),
+        gettext_lazy(
+            "The result of your dossier for the procedure “%(procedure)s” is ready. "
+            "Collect it at %(desk)s; bring the receipt."
+        ),
+    ),
+    Action.APOLOGISE: (
+        gettext_lazy("Dossier %(code)s: new appointment"),
+        gettext_lazy(
+            "We apologise: the result of your dossier for the procedure “%(procedure)s” "
+            "will be late. New appointment: %(due)s. Reason: %(comment)s"
+        ),
+    ),
+    Action.RETURN_RESULT: (
+        gettext_lazy("Dossier %(code)s: result returned"),
+        gettext_lazy(
+            "The result of your dossier for the procedure “%(procedure)s” was returned on %(at)s."
+        ),
+    ),
+    Action.WITHDRAW: (
+        gettext_lazy("Dossier %(code)s withdrawn"),
+        gettext_lazy(
+            "Your dossier for the procedure “%(procedure)s” was withdrawn on %(at)s at "
+            "your request."
+        ),
+    ),
+}
+NOTIFIED = frozenset(TEXTS)
 
 
 def public_url(dossier) -> str:
@@ -65,76 +116,17 @@ def message(dossier, event) -> tuple[str, str] | None:
     values = {
         "code": dossier.code,
         "procedure": dossier.procedure.name,
-        "agency": dossier.performing_agency.name if dossier.performing_agency else "",
         "desk": f"{desk.name}, {desk.address}".strip(", ") if desk else "",
         "received": _when(dossier.received_at or event.at),
         "due": _when(dossier.due_at),
         "at": _when(event.at),
         "comment": event.comment or "",
     }
-    texts = {
-        Action.SUBMIT: (
-            _("Dossier %(code)s submitted"),
-            _(
-                "Your dossier for the procedure “%(procedure)s” was submitted on %(at)s. "
-                "The one-stop desk will check it and tell you when it is received or what is "
-                "missing."
-            ),
-        ),
-        Action.RECEIVE: (
-            _("Dossier %(code)s received"),
-            _(
-                "Your dossier for the procedure “%(procedure)s” was received on %(received)s. "
-                "Appointment to return the result: %(due)s, at %(desk)s."
-            ),
-        ),
-        Action.REQUEST_SUPPLEMENT: (
-            _("Dossier %(code)s: documents to supplement"),
-            _(
-                "Your dossier for the procedure “%(procedure)s” needs to be supplemented: "
-                "%(comment)s. The processing time is stopped until the desk receives the "
-                "supplement."
-            ),
-        ),
-        Action.REFUSE: (
-            _("Dossier %(code)s refused"),
-            _(
-                "Your dossier for the procedure “%(procedure)s” was refused on %(at)s. "
-                "Reasons: %(comment)s"
-            ),
-        ),
-        Action.COMPLETE: (
-            _("Dossier %(code)s: the result is ready"),
-            _(
-                "The result of your dossier for the procedure “%(procedure)s” is ready. "
-                "Collect it at %(desk)s; bring the receipt."
-            ),
-        ),
-        Action.APOLOGISE: (
-            _("Dossier %(code)s: new appointment"),
-            _(
-                "We apologise: the result of your dossier for the procedure “%(procedure)s” "
-                "will be late. New appointment: %(due)s. Reason: %(comment)s"
-            ),
-        ),
-        Action.RETURN_RESULT: (
-            _("Dossier %(code)s: result returned"),
-            _(
-                "The result of your dossier for the procedure “%(procedure)s” was returned on "
-                "%(at)s."
-            ),
-        ),
-        Action.WITHDRAW: (
-            _("Dossier %(code)s withdrawn"),
-            _(
-                "Your dossier for the procedure “%(procedure)s” was withdrawn on %(at)s at "
-                "your request."
-            ),
-        ),
-    }
-    subject, body = texts[action]
+    subject, body = TEXTS[action]
     track = _("Track your dossier: %(url)s") % {"url": public_url(dossier)}
-    return subject % values, f"{body % values}\n\n{track}\n\n{settings.MOTCUA['PORTAL_NAME']}"
+    return str(
+        subject
+    ) % values, f"{str(body) % values}\n\n{track}\n\n{settings.MOTCUA['PORTAL_NAME']}"
 
 
 def notify(event_id: int) -> bool:
@@ -145,15 +137,16 @@ def notify(event_id: int) -> bool:
     event = DossierEvent.objects.select_related(
         "dossier__procedure",
         "dossier__applicant",
-        "dossier__performing_agency",
         "dossier__received_desk",
         "dossier__return_desk",
     ).get(pk=event_id)
     dossier = event.dossier
     address = dossier.applicant.email if dossier.applicant_id else ""
+    if not address:
+        return False
     with translation.override(settings.LANGUAGE_CODE):
         text = message(dossier, event)
-    if text is None or not address:
+    if text is None:
         return False
     subject, body = text
     send_mail(subject, body, None, [address])
