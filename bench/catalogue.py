@@ -9,21 +9,16 @@ one query), and the ratio against a baseline that folds every name in Python per
 
 import os
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-# bench/queue.py would stand in for the standard library's `queue` (psycopg imports it):
-# keep this folder off the import path, and put the project's root on it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+import project_path  # noqa: F401 - first: the import path (see its docstring)
+
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

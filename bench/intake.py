@@ -25,18 +25,14 @@ import random
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-# bench/queue.py would stand in for the standard library's `queue` (psycopg imports it):
-# keep this folder off the import path, and put the project's root on it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+import project_path  # noqa: F401 - first: the import path (see its docstring)
+
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench-intake.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 
-from bench.benchdb import ensure_postgres_database  # noqa: E402
+from bench.benchdb import ensure_postgres_database
 
 ensure_postgres_database()
 

@@ -19,19 +19,13 @@ on every line; the last lines show the database's plan of the dossier query.
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import sys
-from pathlib import Path
+import time
 
-# This file is named queue.py: keep its folder off the import path, or it would stand in for
-# the standard library's `queue` (which psycopg and asgiref import).
-HERE, ROOT = Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+from project_path import ROOT  # first: the import path (see its docstring)
 
 
 def _arguments(argv=None):

@@ -13,19 +13,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time as clock
 from datetime import datetime, timedelta
-from pathlib import Path
 
-# bench/queue.py would stand in for the standard library's `queue` (psycopg imports it):
-# keep this folder off the import path, and put the project's root on it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+import project_path  # noqa: F401 - first: the import path (see its docstring)
 
-from motcua.worktime.core import Calendar  # noqa: E402
-from motcua.worktime.vn import build_calendar  # noqa: E402
+from motcua.worktime.core import Calendar
+from motcua.worktime.vn import build_calendar
 
 ONE_DAY = timedelta(days=1)
 
