@@ -73,31 +73,29 @@ def posts(user, at=None):
     return rows
 
 
-def _delegated_posts(user, at):
+def _delegations_in_force(user, at):
     from motcua.dossiers.models import Delegation
 
+    return Delegation.objects.filter(deputy=user, starts_at__lte=at, ends_at__gt=at)
+
+
+def _delegated_posts(user, at):
     return [
         (agency_id, Role.LEADER, kind)
-        for agency_id, kind in Delegation.objects.filter(
-            deputy=user, starts_at__lte=at, ends_at__gt=at
-        ).values_list("agency_id", "agency__kind")
+        for agency_id, kind in _delegations_in_force(user, at).values_list(
+            "agency_id", "agency__kind"
+        )
     ]
 
 
 def acting_for(user, agency_id, at=None):
     """The delegation under which `user` acts as a leader of the agency, or None when they
     are a leader of it themselves (or not one at all)."""
-    from motcua.dossiers.models import Delegation
-
     at = at or timezone.now()
     if user.posts.valid_on(at.date()).filter(agency_id=agency_id, role=Role.LEADER).exists():
         return None
     return (
-        Delegation.objects.filter(
-            deputy=user, agency_id=agency_id, starts_at__lte=at, ends_at__gt=at
-        )
-        .select_related("leader")
-        .first()
+        _delegations_in_force(user, at).filter(agency_id=agency_id).select_related("leader").first()
     )
 
 
