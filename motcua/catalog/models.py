@@ -85,8 +85,21 @@ class Procedure(models.Model):
     inter_agency = models.BooleanField(_("inter-agency"), default=False)
     restart_on_supplement = models.BooleanField(
         _("restart the clock on supplement"),
-        default=False,
-        help_text=_("If the legal text says the time limit restarts when a supplement arrives."),
+        default=True,
+        help_text=_(
+            "The time limit restarts when the complete dossier comes back after a supplement "
+            "request (the rule since Nghị định 118/2025). Untick for procedures whose sector "
+            "law only pauses the clock for the supplement."
+        ),
+    )
+    same_day_cutoff = models.TimeField(
+        _("same-day roll-over time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A dossier of this procedure received after this time of a working day counts "
+            "from the next working day."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True

@@ -1,7 +1,8 @@
 """Working-time calendar: the pure core (standard library only, no Django).
 
-Exact semantics
-===============
+Exact semantics (the rules: /work/shared/domain/vn-one-stop-rules.md, "Counting time" and
+"Life of a dossier"; the choices: docs/decisions/0002-deadline-cutoffs-and-supplement-restart.md)
+=========================================================================================
 
 Working time
     A *working day* is a date that is Monday–Friday and not a day off, or any date
@@ -33,38 +34,67 @@ Instants
     The working time between two instants (negative if ``b`` is before ``a``).
     ``elapsed(start, add(start, d)) == d`` for every instant and duration.
 
-Intake rule (``counting_start``)
-    A dossier received inside a working period, at or before the cut-off time of day
-    (default 15:00; ``None`` disables it), counts from the moment of receipt. One
-    received after the cut-off (15:00:01 or later, working period or not) counts from
-    the start of the first working period of a later day. One received outside working
-    periods (night, lunch break, weekend, holiday) counts from the start of the next
-    working period (13:30 for a receipt at lunch, if lunch is before the cut-off).
+Three cut-offs, three different rules
+    1. The *transfer* cut-off (``transfer_cutoff``, default 15:00) decides when the desk
+       must hand a dossier to the processing unit (``transfer_due``); it never moves the
+       deadline. An ordinary dossier received at 16:00 with N working days is due at
+       16:00 N working days later.
+    2. A *same-day roll-over* (``cutoff=`` of ``counting_start``/``deadline``/``due_at``/
+       ``classify``, fed by the procedure's setting): a dossier received on a working day
+       after that time of day counts from the start of the next working day's first
+       period. Without it (the default, ``cutoff=None``, unless the calendar was built
+       with a default ``cutoff``) the time of day does not matter.
+    3. *Outside working periods* (night, lunch break, weekend, holiday; online dossiers
+       mostly) a receipt counts from the start of the next working period. An earlier
+       cut-off for online dossiers (e.g. 17:00) is rule 2 with that time, chosen by the
+       caller (``calendars.intake_cutoff``).
 
-``deadline(received_at, amount, unit, pauses, restart_on_supplement)``
-    The due instant is ``add(counting_start(received_at), amount)``. Consequently a
-    dossier received inside working hours before the cut-off and given N working days
-    is due at the same time of day N working days later; one received after the
-    cut-off is due at the end of the N-th working day after the day of receipt.
+Intake rule (``counting_start(received_at, cutoff=None)``)
+    * received on a working day after ``cutoff`` (when one is given): the start of the
+      first working period of the next working day;
+    * otherwise received inside a working period: the moment of receipt;
+    * otherwise (outside working periods): the start of the next working period (13:30
+      for a receipt at lunch).
+
+``transfer_due(received_at)``
+    When the transfer to the processing unit is due (rules file, Life of a dossier 2):
+
+    * received inside a working period at or before the transfer cut-off: the end of
+      that working day's last period ("at once, the same working day");
+    * received inside a working period after the cut-off, or outside working time when
+      the next working period is the first of its day (night, before work, weekend,
+      holiday): the end of the first period of the next working day ("at the start of
+      the next working day");
+    * received at a break between two periods of one working day (lunch): as if received
+      at the start of the next period, so a receipt at 12:00 is due that day (17:30), not
+      later than one at 14:00. Without a transfer cut-off (``None``) every receipt in
+      working time is due the same day.
+
+``deadline(received_at, amount, unit, pauses, restart_on_supplement, cutoff)``
+    The due instant is ``add(counting_start(received_at, cutoff), amount)``. So a dossier
+    received inside working hours and given N working days is due at the same time of
+    day N working days later.
 
     Pauses are ``(paused_at, resumed_at)`` intervals, in order and not overlapping;
     ``resumed_at`` may be ``None`` for a pause still open (then there is no due instant
     until the supplement arrives). While paused the clock stops. The resumption is a
-    receipt too: counting restarts at ``counting_start(resumed_at)``.
+    receipt too: counting restarts at ``counting_start(resumed_at, cutoff)``.
 
-    * default (pause and resume): the working time already used is kept and the
-      remaining time runs from the restart;
-    * ``restart_on_supplement=True``: the whole duration runs again from the restart.
+    * default, ``restart_on_supplement=True`` (rules file, Life of a dossier 4): the whole
+      time limit runs again from the restart;
+    * ``restart_on_supplement=False`` (a per-procedure exception, "pause"): the working
+      time already used is kept and only the remaining time runs from the restart.
 
     A pause that starts when the allotted time has already run out (at or after the
     due instant reached so far) changes nothing: a late dossier stays late.
 
 Timeliness
-    Finished dossier (``classify_finished``), on the calendar's local dates:
+    Finished dossier (``classify_finished``), on the calendar's local *dates* (rules file,
+    Counting time, last bullet):
 
     * ``early`` (trước hạn): finished on a date before the date of the due instant;
-    * ``on_time`` (đúng hạn): finished on the due date, not after the due instant;
-    * ``late`` (quá hạn): finished after the due instant (even by a second).
+    * ``on_time`` (đúng hạn): finished on the due date, even after the due instant;
+    * ``late`` (quá hạn): finished on a later date.
 
     Open dossier (``classify_open``) at instant ``now``:
 
@@ -76,6 +106,12 @@ Timeliness
     While a pause is open there is no due instant and the clock is stopped: the dossier
     is not overdue (it was paused before its time ran out, or the pause would have been
     ignored), ``due_soon`` still applies, and one finished while paused is on time.
+
+    ``urgency(received_at, due_at, now, paused=...)`` is the same open rule from three
+    stored instants, for the work queue: ``overdue`` after ``due_at`` unless paused;
+    ``due_soon`` when ``elapsed(received_at, now)`` (up to the pause start while paused)
+    is at least ``due_soon_fraction × elapsed(received_at, due_at)``; else
+    ``within_deadline``; ``within_deadline`` when there is no due instant.
 
 Speed
     Working periods are laid out in an index (arrays of period starts, ends and the
@@ -116,14 +152,18 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 
 DEFAULT_PERIODS = (("07:30", "11:30"), ("13:30", "17:30"))
-DEFAULT_CUTOFF = time(15, 0)
+DEFAULT_TRANSFER_CUTOFF = time(15, 0)  # rules file, Life of a dossier 2
 DEFAULT_DUE_SOON_FRACTION = 0.8
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _HOUR_US = 3_600_000_000
 _MAX_EXTENSION_YEARS = 400
-_FAR_FUTURE = 1 << 62
+_MIN_YEAR, _MAX_YEAR = 2, 9997  # the index looks a year beyond each side of an instant
+# The longest duration counted: far beyond any legal time limit, and short enough that
+# the index it needs stays within _MAX_EXTENSION_YEARS.
+MAX_WORKING_DAYS = 36_600
+_MIN_WORKING_DAYS_PER_YEAR = 200  # to guess how far to extend the index at once
 
 
 def _parse_time(value: time | str) -> time:
@@ -132,6 +172,13 @@ def _parse_time(value: time | str) -> time:
             raise ValueError("working-hour times must be naive times of day")
         return value
     return time.fromisoformat(str(value).strip())
+
+
+def parse_cutoff(value: time | str | None) -> time | None:
+    """A cut-off time of day from a time, "HH:MM[:SS]" or None/"" (no cut-off)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _parse_time(value)
 
 
 def _time_us(t: time) -> int:
@@ -232,15 +279,14 @@ class _Index:
 
     Per period i: starts[i], ends[i], cum[i] (working time before it, on an axis that
     stays fixed when the index is extended), cum_end[i] and pday[i] (its working day).
-    Per working day k: dmid[k] (local midnight), dend[k] (next midnight), dcut[k] (the
-    cut-off instant, or a far future without cut-off) and dfirst[k] (its first period).
+    Per working day k: dmid[k] (local midnight), dend[k] (next midnight) and dfirst[k]
+    (its first period; every working day has the same number of periods).
     """
 
     __slots__ = (
         "begin",
         "cum",
         "cum_end",
-        "dcut",
         "dend",
         "dfirst",
         "dmid",
@@ -259,17 +305,20 @@ def to_us(dt: datetime) -> int:
 
 
 class Calendar:
-    """A working-time calendar: working days, working hours, cut-off, and the index.
+    """A working-time calendar: working days, working hours, cut-offs, and the index.
 
     ``provider(year)`` returns ``(days_off, working_days)`` for one year (dicts of date to
     DayNote); ``days_off`` and ``working_days`` given here override it date by date.
+    ``transfer_cutoff`` is the transfer cut-off (``transfer_due``); ``cutoff`` is the
+    same-day roll-over used when a call gives none (default None: no roll-over).
     """
 
     def __init__(
         self,
         *,
         hours: WorkingHours | str | Iterable = DEFAULT_HOURS,
-        cutoff: time | str | None = DEFAULT_CUTOFF,
+        transfer_cutoff: time | str | None = DEFAULT_TRANSFER_CUTOFF,
+        cutoff: time | str | None = None,
         days_off: DayMap | None = None,
         working_days: DayMap | None = None,
         provider: Provider | None = None,
@@ -277,7 +326,8 @@ class Calendar:
         due_soon_fraction: float = DEFAULT_DUE_SOON_FRACTION,
     ):
         self.hours = WorkingHours.parse(hours)
-        self.cutoff = None if cutoff in (None, "") else _parse_time(cutoff)
+        self.transfer_cutoff = parse_cutoff(transfer_cutoff)
+        self.cutoff = parse_cutoff(cutoff)
         self.tz = tz
         if not 0 < due_soon_fraction <= 1:
             raise ValueError("due_soon_fraction must be in (0, 1]")
@@ -292,6 +342,7 @@ class Calendar:
         self._index: _Index | None = None
         self._lock = threading.Lock()
         self._day_us = self.hours.day_us
+        self._n_periods = len(self.hours.periods)
 
     # --- days -------------------------------------------------------------------------
 
@@ -393,6 +444,8 @@ class Calendar:
             raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
         if value <= 0:
             raise ValueError("a duration must be positive")
+        if value > MAX_WORKING_DAYS * self._day_us:
+            raise ValueError(f"a duration must not exceed {MAX_WORKING_DAYS} working days")
         return value
 
     # --- index ------------------------------------------------------------------------
@@ -407,7 +460,7 @@ class Calendar:
     def _build(self, first_year: int, last_year: int, old: _Index | None) -> _Index:
         tz = self.tz
         starts, ends, pday = [], [], []
-        dmid, dend, dcut, dfirst = [], [], [], []
+        dmid, dend, dfirst = [], [], []
         day = date(first_year, 1, 1)
         stop = date(last_year + 1, 1, 1)
         one = timedelta(days=1)
@@ -418,11 +471,6 @@ class Calendar:
                 k = len(dmid)
                 dmid.append(to_us(datetime.combine(day, midnight, tzinfo=tz)))
                 dend.append(to_us(datetime.combine(following, midnight, tzinfo=tz)))
-                dcut.append(
-                    _FAR_FUTURE
-                    if self.cutoff is None
-                    else to_us(datetime.combine(day, self.cutoff, tzinfo=tz))
-                )
                 dfirst.append(len(starts))
                 for start, end in self.hours.periods:
                     starts.append(to_us(datetime.combine(day, start, tzinfo=tz)))
@@ -445,7 +493,7 @@ class Calendar:
         ix.end = to_us(datetime(last_year + 1, 1, 1, tzinfo=tz))
         ix.starts, ix.ends, ix.cum, ix.pday = starts, ends, cum, pday
         ix.cum_end = [c + (e - s) for c, s, e in zip(cum, starts, ends, strict=True)]
-        ix.dmid, ix.dend, ix.dcut, ix.dfirst = dmid, dend, dcut, dfirst
+        ix.dmid, ix.dend, ix.dfirst = dmid, dend, dfirst
         return ix
 
     def _cover_years(self, first_year: int, last_year: int) -> _Index:
@@ -456,7 +504,11 @@ class Calendar:
                     return old
                 first_year = min(first_year, old.first_year)
                 last_year = max(last_year, old.last_year)
-            if last_year - first_year > _MAX_EXTENSION_YEARS:
+            if (
+                last_year - first_year > _MAX_EXTENSION_YEARS
+                or first_year < _MIN_YEAR
+                or last_year > _MAX_YEAR
+            ):
                 raise ValueError("working time out of the calendar's reach")
             ix = self._build(first_year, last_year, old)
             self._index = ix  # one assignment: readers see the old or the new index
@@ -466,7 +518,10 @@ class Calendar:
         ix = self._index
         if ix is not None and ix.begin <= us < ix.end:
             return ix
-        year = self._from_us(us).year
+        try:
+            year = self._from_us(us).year
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("working time out of the calendar's reach") from None
         if ix is None:
             return self._cover_years(year - 1, year + 1)
         return self._cover_years(min(year, ix.first_year), max(year + 1, ix.last_year))
@@ -492,15 +547,38 @@ class Calendar:
             ix = self._covering(to_us(datetime.now(self.tz)))
         while True:
             if w > ix.cum_end[-1]:
-                ix = self._cover_years(ix.first_year, ix.last_year + 2)
+                ix = self._cover_years(
+                    ix.first_year, ix.last_year + self._years_for(w - ix.cum_end[-1])
+                )
                 continue
             i = bisect.bisect_left(ix.cum_end, w)
             if w > ix.cum[i]:
                 return ix.starts[i] + (w - ix.cum[i])
-            ix = self._cover_years(ix.first_year - 2, ix.last_year)  # i == 0: look earlier
+            # i == 0: look earlier
+            ix = self._cover_years(ix.first_year - self._years_for(ix.cum[0] - w), ix.last_year)
 
-    def _intake(self, us: int) -> tuple[int, int]:
-        """Counting start (and its position) of something received at instant us."""
+    def _years_for(self, short: int) -> int:
+        """How many years to add to the index to find `short` more working time: a guess
+        that is not far off, so that a long duration rebuilds the index a few times, not
+        once per year."""
+        return 2 + short // (self._day_us * _MIN_WORKING_DAYS_PER_YEAR)
+
+    def _working_day_of(self, ix: _Index, us: int, i: int, j: int) -> int:
+        """The working day (index k) instant us falls on, or -1; i/j: the periods just
+        before (i = j - 1) and after us, as found by bisecting the period starts."""
+        if i >= 0 and us < ix.dend[ix.pday[i]]:
+            return ix.pday[i]
+        if j < len(ix.starts) and ix.dmid[ix.pday[j]] <= us:
+            return ix.pday[j]
+        return -1
+
+    def _after(self, us: int, cut: time) -> bool:
+        """Is instant us later than the time of day `cut`, in local wall-clock time?"""
+        return self._from_us(us).time() > cut
+
+    def _intake(self, us: int, cut: time | None = None) -> tuple[int, int]:
+        """Counting start (and its position) of something received at instant us, with
+        the same-day roll-over time `cut` (None: none)."""
         while True:
             ix = self._index
             if ix is None or not ix.begin <= us < ix.end:
@@ -508,13 +586,8 @@ class Calendar:
             starts = ix.starts
             j = bisect.bisect_right(starts, us)  # the first period starting after us
             i = j - 1
-            # The working day us falls on, if any: that of period i or of period j.
-            k = -1
-            if i >= 0 and us < ix.dend[ix.pday[i]]:
-                k = ix.pday[i]
-            elif j < len(starts) and ix.dmid[ix.pday[j]] <= us:
-                k = ix.pday[j]
-            if k >= 0 and us > ix.dcut[k]:  # after the cut-off: the next working day
+            k = self._working_day_of(ix, us, i, j) if cut is not None else -1
+            if k >= 0 and self._after(us, cut):  # rolled over: the next working day
                 if k + 1 < len(ix.dfirst):
                     p = ix.dfirst[k + 1]
                     return starts[p], ix.cum[p]
@@ -524,6 +597,11 @@ class Calendar:
                 return starts[j], ix.cum[j]
             self._cover_years(ix.first_year, ix.last_year + 2)
 
+    def _cut(self, cutoff: time | str | None) -> time | None:
+        """The roll-over time of a call: the one given, else the calendar's default."""
+        cut = parse_cutoff(cutoff)
+        return self.cutoff if cut is None else cut
+
     # --- operations -------------------------------------------------------------------
 
     def is_working_time(self, dt: datetime) -> bool:
@@ -532,9 +610,42 @@ class Calendar:
         i = bisect.bisect_right(ix.starts, us) - 1
         return i >= 0 and us < ix.ends[i]
 
-    def counting_start(self, received_at: datetime) -> datetime:
-        """When the clock starts for something received at this instant (intake rule)."""
-        return self._from_us(self._intake(to_us(self._aware(received_at)))[0])
+    def counting_start(
+        self, received_at: datetime, *, cutoff: time | str | None = None
+    ) -> datetime:
+        """When the clock starts for something received at this instant (intake rule;
+        `cutoff`: the same-day roll-over time, None for the calendar's default)."""
+        us = to_us(self._aware(received_at))
+        return self._from_us(self._intake(us, self._cut(cutoff))[0])
+
+    def transfer_due(self, received_at: datetime) -> datetime:
+        """When the desk must have transferred a dossier received at this instant to the
+        processing unit: the same working day if received in working time at or before
+        the transfer cut-off, else by the end of the next working day's first period."""
+        us = to_us(self._aware(received_at))
+        cut = self.transfer_cutoff
+        last = self._n_periods - 1
+        while True:
+            ix = self._index
+            if ix is None or not ix.begin <= us < ix.end:
+                ix = self._covering(us)
+            j = bisect.bisect_right(ix.starts, us)
+            i = j - 1
+            if i >= 0 and us < ix.ends[i]:
+                p, at = i, us  # inside a working period
+            elif j < len(ix.starts):
+                p, at = j, ix.starts[j]  # outside: the next working period
+                if p == ix.dfirst[ix.pday[p]]:  # the first of its day: start of that day
+                    return self._from_us(ix.ends[p])
+            else:
+                self._cover_years(ix.first_year, ix.last_year + 2)
+                continue
+            k = ix.pday[p]
+            if cut is None or not self._after(at, cut):
+                return self._from_us(ix.ends[ix.dfirst[k] + last])
+            if k + 1 < len(ix.dfirst):
+                return self._from_us(ix.ends[ix.dfirst[k + 1]])
+            self._cover_years(ix.first_year, ix.last_year + 2)
 
     def add(self, start: datetime, amount, unit: str = DAYS) -> datetime:
         """The instant when `amount` working days/hours from `start` have elapsed."""
@@ -552,12 +663,16 @@ class Calendar:
         unit: str = DAYS,
         *,
         pauses: Iterable[tuple[datetime, datetime | None]] = (),
-        restart_on_supplement: bool = False,
+        restart_on_supplement: bool = True,
+        cutoff: time | str | None = None,
     ) -> Deadline:
-        """The deadline of something received at `received_at` and given `amount`."""
+        """The deadline of something received at `received_at` and given `amount`.
+        By default a supplement restarts the whole time limit; `restart_on_supplement=
+        False` keeps the time used before the pause. `cutoff`: same-day roll-over."""
         received = self._aware(received_at)
+        cut = self._cut(cutoff)
         allotted = self._amount_us(amount, unit)
-        start_us, cur = self._intake(to_us(received))
+        start_us, cur = self._intake(to_us(received), cut)
         remaining = allotted
         segments: list[tuple[int, int | None, bool]] = []
         reset = False
@@ -571,7 +686,7 @@ class Calendar:
             if resumed_at is None:
                 open_pause = True
                 break
-            restart = max(self._intake(to_us(resumed_at))[1], wp)
+            restart = max(self._intake(to_us(resumed_at), cut)[1], wp)
             if restart_on_supplement:
                 remaining = allotted
                 reset = True
@@ -598,7 +713,8 @@ class Calendar:
         unit: str = DAYS,
         *,
         pauses: Iterable[tuple[datetime, datetime | None]] = (),
-        restart_on_supplement: bool = False,
+        restart_on_supplement: bool = True,
+        cutoff: time | str | None = None,
     ) -> datetime | None:
         """The due instant (None while a pause is open). See `deadline`."""
         if pauses:
@@ -608,9 +724,10 @@ class Calendar:
                 unit,
                 pauses=pauses,
                 restart_on_supplement=restart_on_supplement,
+                cutoff=cutoff,
             ).due_at
         allotted = self._amount_us(amount, unit)
-        w = self._intake(self._us(received_at))[1]
+        w = self._intake(self._us(received_at), self._cut(cutoff))[1]
         return self._from_us(self._instant_us(w + allotted))
 
     def classify(
@@ -622,7 +739,8 @@ class Calendar:
         now: datetime | None = None,
         finished_at: datetime | None = None,
         pauses: Iterable[tuple[datetime, datetime | None]] = (),
-        restart_on_supplement: bool = False,
+        restart_on_supplement: bool = True,
+        cutoff: time | str | None = None,
         due_soon_fraction: float | None = None,
     ) -> Timeliness:
         """Timeliness of a finished (`finished_at`) or open (at `now`) dossier."""
@@ -632,6 +750,7 @@ class Calendar:
             unit,
             pauses=pauses,
             restart_on_supplement=restart_on_supplement,
+            cutoff=cutoff,
         )
         return deadline.status(
             now=now, finished_at=finished_at, due_soon_fraction=due_soon_fraction
@@ -639,6 +758,39 @@ class Calendar:
 
     def classify_finished(self, due_at: datetime, finished_at: datetime) -> str:
         return classify_finished(due_at, finished_at, self.tz)
+
+    def urgency(
+        self,
+        received_at: datetime,
+        due_at: datetime | None,
+        now: datetime,
+        *,
+        paused: bool | datetime | None = False,
+        due_soon_fraction: float | None = None,
+    ) -> str:
+        """Overdue / due soon / within deadline of an open dossier from stored instants.
+
+        Due soon: the working time from `received_at` to `now` is at least the due-soon
+        fraction of the working time from `received_at` to `due_at`. `paused` (True, or
+        the instant the pause began, e.g. a dossier's `paused_at`) is never overdue and
+        counts the time used up to the pause start (up to `now` if only True is given).
+        No due instant: within deadline."""
+        if due_at is None:
+            return WITHIN_DEADLINE
+        fraction = self.due_soon_fraction if due_soon_fraction is None else due_soon_fraction
+        received, due, current = self._us(received_at), self._us(due_at), self._us(now)
+        stop = current
+        if paused:
+            if isinstance(paused, datetime):
+                stop = min(current, self._us(paused))
+        elif current > due:
+            return OVERDUE
+        start = self._w(received)
+        allotted = self._w(due) - start
+        used = self._w(stop) - start
+        if used >= allotted * fraction:
+            return DUE_SOON
+        return WITHIN_DEADLINE
 
 
 @dataclass(frozen=True)
@@ -713,15 +865,17 @@ def _normalise_pauses(pauses, received: datetime, aware) -> list[tuple[datetime,
 
 
 def classify_finished(due_at: datetime, finished_at: datetime, tz: ZoneInfo = VN_TZ) -> str:
-    """early: finished on a local date before the due date; on_time: on the due date and
-    not after the due instant; late: after the due instant."""
+    """Timeliness by local date (rules file, Counting time): early if finished on a date
+    before the due date, on_time on the due date (even after the due instant that day),
+    late on a later date."""
     due = due_at.replace(tzinfo=tz) if due_at.tzinfo is None else due_at
     done = finished_at.replace(tzinfo=tz) if finished_at.tzinfo is None else finished_at
-    if done > due:
-        return LATE
-    if done.astimezone(tz).date() < due.astimezone(tz).date():
+    due_day, done_day = due.astimezone(tz).date(), done.astimezone(tz).date()
+    if done_day < due_day:
         return EARLY
-    return ON_TIME
+    if done_day == due_day:
+        return ON_TIME
+    return LATE
 
 
 def classify_open(

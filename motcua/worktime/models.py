@@ -4,8 +4,9 @@ CalendarException: a day off or a make-up working day announced for public serva
 A row overrides, for its date, the shipped data (data/vn_exceptions.json) and the
 `holidays` package; supervisors add next year's announcements here.
 
-WorkingHoursProfile: the clock times of the working day, province-wide (no agency) or
-for one agency; it overrides the WORKTIME settings.
+WorkingHoursProfile: the clock times of the working day and the transfer cut-off,
+province-wide (no agency) or for one agency; it overrides the WORKTIME settings (HOURS,
+TRANSFER_CUTOFF).
 """
 
 from datetime import time
@@ -80,14 +81,16 @@ class WorkingHoursProfile(models.Model):
     afternoon_end = models.TimeField(
         _("afternoon ends"), null=True, blank=True, default=time(17, 30)
     )
+    # The transfer cut-off (rules file, Life of a dossier 2): it never moves a deadline.
     cutoff = models.TimeField(
-        _("cut-off time"),
+        _("transfer cut-off"),
         null=True,
         blank=True,
         default=time(15, 0),
         help_text=_(
-            "Dossiers received after this time count from the next working day. "
-            "Leave empty for no cut-off."
+            "A dossier received after this time of a working day is transferred to the "
+            "processing unit at the start of the next working day; it does not move the "
+            "deadline. Leave empty for no cut-off."
         ),
     )
     active = models.BooleanField(_("active"), default=True)

@@ -138,20 +138,23 @@ def provider(include_culture_day: bool = True):
 def build_calendar(
     *,
     hours=None,
-    cutoff="15:00",
+    transfer_cutoff="15:00",
+    cutoff=None,
     include_culture_day: bool = True,
     days_off=None,
     working_days=None,
     due_soon_fraction: float = 0.8,
     tz=None,
 ) -> Calendar:
-    """A calendar of Vietnam's public service with the shipped data."""
+    """A calendar of Vietnam's public service with the shipped data. `transfer_cutoff`:
+    the transfer cut-off (15:00); `cutoff`: a default same-day roll-over (none)."""
     kwargs = {}
     if hours is not None:
         kwargs["hours"] = hours
     if tz is not None:
         kwargs["tz"] = tz
     return Calendar(
+        transfer_cutoff=transfer_cutoff,
         cutoff=cutoff,
         provider=provider(include_culture_day),
         days_off=days_off,

@@ -436,7 +436,7 @@ def _text(p: Plan, sectors: dict, agencies: dict, meta: dict, durations: tuple) 
         "online_scope": {4: "full", 3: "partial"}.get(online, ""),
         "one_stop": p.one_stop,
         "inter_agency": p.inter_agency,
-        "restart_on_supplement": False,
+        "restart_on_supplement": True,
         "sector": {"code": sector["code"], "name": sector["name"]},
         "agency": agency_code,
         "documents": documents,

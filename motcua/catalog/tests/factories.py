@@ -35,7 +35,7 @@ def procedure_data(**overrides) -> dict:
         "online_scope": "partial",
         "one_stop": True,
         "inter_agency": False,
-        "restart_on_supplement": False,
+        "restart_on_supplement": True,
         "sector": {"code": "HT", "name": "Hộ tịch"},
         "agency": "",
         "documents": [

@@ -1,6 +1,8 @@
 """`motcua deadline`: the due instant of a dossier, optionally with the days skipped."""
 
-from datetime import datetime
+import argparse
+import math
+from datetime import datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dates import WEEKDAYS_ABBR
@@ -10,20 +12,47 @@ from motcua.worktime import core
 from motcua.worktime.calendars import get_calendar
 
 
+def _printable(value: str) -> bool:
+    # datetime.fromisoformat and time.fromisoformat accept a trailing NUL byte.
+    return value.isprintable()
+
+
+def _shown(value: str) -> str:
+    """The value for a message: control characters escaped, at most 40 characters."""
+    text = value if _printable(value) else repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _instant(value: str) -> datetime:
     try:
+        if not _printable(value):
+            raise ValueError("control character")
         return datetime.fromisoformat(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise CommandError(
-            _("Not an ISO 8601 date and time: %(value)s") % {"value": value}
+            _("Not an ISO 8601 date and time: %(value)s") % {"value": _shown(value)}
         ) from exc
+
+
+def _time_of_day(value: str) -> time:
+    try:
+        if not _printable(value):
+            raise ValueError("control character")
+        parsed = time.fromisoformat(value.strip())
+    except (ValueError, OverflowError) as exc:
+        raise CommandError(
+            _("Not a time of day (HH:MM): %(value)s") % {"value": _shown(value)}
+        ) from exc
+    if parsed.tzinfo is not None:
+        raise CommandError(_("Not a time of day (HH:MM): %(value)s") % {"value": _shown(value)})
+    return parsed
 
 
 def _pause(value: str) -> tuple[datetime, datetime | None]:
     start, sep, end = value.partition("/")
     if not sep:
         raise CommandError(
-            _("A pause is START/END or START/ (still open): %(value)s") % {"value": value}
+            _("A pause is START/END or START/ (still open): %(value)s") % {"value": _shown(value)}
         )
     return _instant(start), _instant(end) if end else None
 
@@ -47,9 +76,19 @@ class Command(BaseCommand):
             help="Supplement pause, e.g. 2025-03-05T10:00/2025-03-07T10:00 (repeatable).",
         )
         parser.add_argument(
-            "--restart-on-supplement",
-            action="store_true",
-            help="The whole time limit runs again from each supplement.",
+            "--supplement",
+            choices=("restart", "pause"),
+            default=None,
+            help="After a supplement the whole time limit runs again (restart, the default) "
+            "or only the time left (pause: the time used before it is kept).",
+        )
+        # The option of the pause-by-default era; restart is now the default.
+        parser.add_argument("--restart-on-supplement", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--cutoff",
+            metavar="HH:MM",
+            help="Same-day roll-over of the procedure: received after this time of a working "
+            "day, the clock starts the next working day.",
         )
         parser.add_argument("--explain", action="store_true", help="List each day skipped and why.")
 
@@ -58,29 +97,41 @@ class Command(BaseCommand):
         if options["agency"]:
             from motcua.org.models import Agency
 
-            agency = Agency.objects.filter(code=options["agency"]).first()
+            code = options["agency"]
+            agency = Agency.objects.filter(code=code).first() if _printable(code) else None
             if agency is None:
-                raise CommandError(_("No agency with code %(code)s.") % {"code": options["agency"]})
+                raise CommandError(_("No agency with code %(code)s.") % {"code": _shown(code)})
         calendar = get_calendar(agency)
         received = _instant(options["start"])
         if options["days"] is not None:
             amount, unit = options["days"], core.DAYS
         else:
             amount, unit = options["hours"], core.HOURS
+        if not math.isfinite(amount) or amount <= 0:
+            raise CommandError(_("The time limit must be a positive number."))
+        supplement = options["supplement"]
+        if supplement == "pause" and options["restart_on_supplement"]:
+            raise CommandError(_("Choose either --supplement pause or restart, not both."))
+        cutoff = _time_of_day(options["cutoff"]) if options["cutoff"] else None
+        pauses = [_pause(p) for p in options["pause"]]
         try:
             deadline = calendar.deadline(
                 received,
                 amount,
                 unit,
-                pauses=[_pause(p) for p in options["pause"]],
-                restart_on_supplement=options["restart_on_supplement"],
+                pauses=pauses,
+                restart_on_supplement=supplement != "pause",
+                cutoff=cutoff,
             )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if deadline.due_at is None:
+            due = deadline.due_at.isoformat() if deadline.due_at is not None else None
+        except (ValueError, OverflowError) as exc:
+            raise CommandError(
+                _("No due instant can be computed: %(reason)s") % {"reason": exc}
+            ) from exc
+        if due is None:
             self.stdout.write(_("No due instant while the pause is open."))
         else:
-            self.stdout.write(deadline.due_at.isoformat())
+            self.stdout.write(due)
         if options["explain"]:
             self._explain(calendar, deadline)
 
