@@ -8,9 +8,20 @@ MOTCUA_VAR_DIR where the SQLite file and uploads live (default: <project>/var)
 MOTCUA_PUBLIC_URL the portal's address, for links in e-mails (default http://127.0.0.1:8000)
 MOTCUA_TASKS  immediate (default) or database (run `motcua db_worker`)
 EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var/mail/)
+LOG_LEVEL     the root logger's level (default INFO: one line per request)
+
+Production (MOTCUA_PRODUCTION=1; see docs/security.md): DEBUG must be off, SECRET_KEY set;
+cookies are Secure, HSTS and the HTTPS redirect are on. Tune with
+MOTCUA_SSL_REDIRECT (default on in production), MOTCUA_PROXY_SSL_HEADER (e.g.
+"HTTP_X_FORWARDED_PROTO=https" behind a TLS-terminating proxy), MOTCUA_PROXY_COUNT (proxies
+that append to X-Forwarded-For, for the client address), MOTCUA_HSTS_SECONDS (default one
+year), MOTCUA_HSTS_INCLUDE_SUBDOMAINS (default on), MOTCUA_HSTS_PRELOAD (default off),
+CSRF_TRUSTED_ORIGINS (comma-separated https://… origins), MOTCUA_LOGIN_FAILURE_LIMIT
+(default 5) and MOTCUA_LOGIN_LOCKOUT_MINUTES (default 15).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,10 +40,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
+
+
+# Production mode: the safe defaults below switch on; development and tests run over http.
+MOTCUA_PRODUCTION = env_bool("MOTCUA_PRODUCTION")
 DEBUG = env_bool("DEBUG")
+if MOTCUA_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production (MOTCUA_PRODUCTION=1)")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if env_bool("MOTCUA_PRODUCTION"):
+    if MOTCUA_PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # A development key, so that the demo and the tests run without configuration.
     SECRET_KEY = "motcua-insecure-development-key-change-me"
@@ -57,20 +76,32 @@ INSTALLED_APPS = [
     "motcua.worktime",
     "motcua.dossiers",
     "motcua.api",
+    "motcua.outbox",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
+    "pgtrigger",
+    "ninja",  # the API docs from our own static files: no CDN, no inline script (CSP)
 ]
 
 MIDDLEWARE = [
+    "motcua.core.middleware.RequestLogMiddleware",  # first: times and logs every request
     "django.middleware.security.SecurityMiddleware",
+    # Refuses NUL and other control characters, and the API's too-large bodies, before
+    # anything else reads the request (docs/decisions/0008-input-bounds.md).
+    "motcua.core.hostile.HostileInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -87,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "motcua.core.context_processors.site",
+                "motcua.dossiers.context_processors.office_menu",
             ],
         },
     },
@@ -116,6 +148,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
+# django-axes first: it refuses a locked-out user name and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dossiers:queue"
 LOGOUT_REDIRECT_URL = "catalog:home"
@@ -184,9 +221,103 @@ MOTCUA = {
     ),
 }
 
+# Request bodies: the API carries files as base64 in JSON (4/3 of their size), so a body
+# has room for API_FILES_PER_REQUEST files of the largest size plus 1 MB for the rest;
+# larger bodies get a JSON 413 from the API (docs/api.md, "Limits").
+API_FILES_PER_REQUEST = 3
+DATA_UPLOAD_MAX_MEMORY_SIZE = (
+    API_FILES_PER_REQUEST * (-(-MOTCUA["UPLOAD_MAX_BYTES"] // 3) * 4) + 1024 * 1024
+)
+
+# --- Security (docs/security.md, docs/decisions/0007-security-defaults.md) -------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = MOTCUA_PRODUCTION
+CSRF_COOKIE_SECURE = MOTCUA_PRODUCTION
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SECURE_SSL_REDIRECT = env_bool("MOTCUA_SSL_REDIRECT", MOTCUA_PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may come over http
+if os.environ.get("MOTCUA_PROXY_SSL_HEADER"):  # e.g. HTTP_X_FORWARDED_PROTO=https
+    _header, _, _value = os.environ["MOTCUA_PROXY_SSL_HEADER"].partition("=")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+MOTCUA_PROXY_COUNT = int(os.environ.get("MOTCUA_PROXY_COUNT", "0"))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("MOTCUA_HSTS_SECONDS", 365 * 24 * 3600 if MOTCUA_PRODUCTION else 0)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MOTCUA_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MOTCUA_HSTS_PRELOAD")
+# Preloading is the domain owner's decision for the whole registrable domain (the
+# province's gov.vn name), not this application's: without it, its deploy warning is noise.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # lookup links carry a secret: never sent elsewhere
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files. Some
+# templates still have style attributes, so style-src-attr allows those (and only those);
+# <style> elements and every inline script stay refused.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Sign-in throttling (django-axes): after MOTCUA_LOGIN_FAILURE_LIMIT failures for one user
+# name from one address, each within MOTCUA_LOGIN_LOCKOUT_MINUTES of the previous, that pair
+# is refused for MOTCUA_LOGIN_LOCKOUT_MINUTES. Sign-ins and failures are audited
+# (core/signals.py).
+AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MOTCUA_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in our audit trail already
+AXES_LOCKOUT_CALLABLE = "motcua.core.security.lockout_response"  # Vietnamese page, 429
+AXES_CLIENT_IP_CALLABLE = "motcua.core.security.client_ip"
+AXES_USERNAME_CALLABLE = "motcua.core.security.axes_username"  # bounded, for its column
+
+# Logging: key=value lines on stderr (docs/security.md). One line per request with its id
+# (core.middleware.RequestLogMiddleware); errors with their traceback; personal data (ID
+# numbers, phone numbers, e-mail addresses) masked in every line by a filter.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"personal_data": {"()": "motcua.core.logging.PersonalDataFilter"}},
+    "formatters": {"keyvalue": {"()": "motcua.core.logging.KeyValueFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "keyvalue",
+            "filters": ["personal_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Errors with their traceback; a 4xx is in the request line already.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
+        "axes": {"level": "WARNING"},
+    },
 }
+
+# Outbox: messages to applicants are rows written with the change, sent by the task worker
+# and retried with back-off (1, 2, 4 … minutes, at most an hour apart) until MAX_ATTEMPTS,
+# then marked failed for a supervisor (docs/outbox.md). The claim must outlast one send, so
+# SMTP gets a timeout (Django's default is none).
+OUTBOX = {
+    "MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "30")),
+    "RETRY_BASE_SECONDS": int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60")),
+    "RETRY_MAX_SECONDS": int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600")),
+    "CLAIM_SECONDS": 300,
+    "BATCH": 100,
+}
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "60"))

@@ -112,7 +112,9 @@ class ProcedureAdmin(admin.ModelAdmin):
         fmt = request.GET.get("format", "xlsx")
         if fmt not in exchange.FORMATS:
             fmt = "xlsx"
-        response = HttpResponse(exchange.export(fmt), content_type=EXPORT_TYPES[fmt])
+        response = HttpResponse(
+            exchange.export(fmt, actor=request.user), content_type=EXPORT_TYPES[fmt]
+        )
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="thu-tuc-{stamp}.{fmt}"'
         return response

@@ -7,6 +7,11 @@ one per line, fields separated by " | ":
     fees:      "name | amount in VND (empty if it varies) | note"
 Export → import → export gives the same bytes. An import checks every row first; if any
 row is bad nothing is written and every bad row is reported with its row number.
+
+Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a formula
+(CSV injection). A CSV cell that starts so, after any leading apostrophes, gets one more
+apostrophe in front, which the import takes off again; an XLSX cell is always written as
+text, never as a formula. Every export writes an "export.catalogue" audit row.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog import services
 from motcua.catalog.constants import DurationUnit, OnlineLevel, OnlineScope, Status
 from motcua.catalog.models import Procedure, PublicationDecision
+from motcua.core import audit
 from motcua.org.constants import Level
 from motcua.org.models import Agency
 
@@ -52,6 +58,23 @@ COLUMNS = [
 SEPARATOR = " | "
 TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
 FALSE_WORDS = {"0", "false", "không", "khong", "", "no"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """A CSV cell a spreadsheet will show as text: one apostrophe in front of a formula."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def restore(value):
+    """The value `neutralise` was given (the import's inverse of it)."""
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value.lstrip("'").startswith(FORMULA_START)
+    ):
+        return value[1:]
+    return value
 
 
 class ImportFailed(Exception):
@@ -124,8 +147,20 @@ def to_row(data: dict) -> dict[str, str]:
     return row
 
 
-def export(fmt: str, queryset=None) -> bytes:
+def export(fmt: str, queryset=None, actor=None) -> bytes:
+    """The catalogue (active procedures, or `queryset`) as `fmt`; audited as read by `actor`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt}")
     data = snapshots(queryset)
+    audit.record_about(
+        "export.catalogue",
+        Procedure._meta.label_lower,
+        "",
+        actor,
+        fmt,
+        format=fmt,
+        procedures=len(data),
+    )
     if fmt == "json":
         document = {"format": "motcua-catalogue", "version": 1, "procedures": data}
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -134,7 +169,7 @@ def export(fmt: str, queryset=None) -> bytes:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({c: neutralise(v) for c, v in row.items()} for row in rows)
         return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
     if fmt == "xlsx":
         return _xlsx(rows)
@@ -150,6 +185,9 @@ def _xlsx(rows: list[dict]) -> bytes:
     sheet.append(COLUMNS)
     for row in rows:
         sheet.append([row[c] for c in COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # openpyxl takes "=…" for a formula: it is text here
+                cell.data_type = "s"
     sheet.freeze_panes = "C2"
     out = io.BytesIO()
     workbook.save(out)
@@ -196,7 +234,9 @@ def read(content: bytes, fmt: str) -> list[tuple[int, dict]]:
             raise ImportFailed([RowError(0, "file", _("the file is not UTF-8 text"))]) from exc
         reader = csv.DictReader(io.StringIO(text))
         _check_header(reader.fieldnames or [])
-        return [(i, row) for i, row in enumerate(reader, start=2)]
+        return [
+            (i, {k: restore(v) for k, v in row.items()}) for i, row in enumerate(reader, start=2)
+        ]
     if fmt == "xlsx":
         from openpyxl import load_workbook
 

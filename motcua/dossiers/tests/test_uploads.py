@@ -2,9 +2,12 @@
 served only to officers who may see the dossier."""
 
 import io
+import zipfile
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook
 
 from motcua.dossiers import services, uploads
@@ -26,6 +29,14 @@ def xlsx() -> bytes:
 
 def upload(name, content):
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    # check() runs outside a request: its messages are in the active language, which an
+    # earlier test's English request may have left behind.
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +156,155 @@ def test_a_supplement_with_a_bad_file_changes_nothing(province, media):
         documents=[{"name": "Bản chụp CCCD", "file": upload("cccd.jpg", JPEG)}],
     )
     assert dossier.documents.get(name="Bản chụp CCCD").content_type == "image/jpeg"
+
+
+# --- What is inside: active PDFs, Office packages, legacy OLE files --------------------------
+
+
+def pdf(*objects: bytes) -> bytes:
+    body = b"".join(b"%d 0 obj\n%s\nendobj\n" % (n, o) for n, o in enumerate(objects, start=2))
+    return PDF.replace(b"trailer", body + b"trailer")
+
+
+def stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+
+
+def object_stream(objects: bytes) -> bytes:
+    packed = zlib.compress(b"3 0 " + objects)
+    return stream(b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode", packed)
+
+
+ACTIVE_PDFS = {
+    "javascript": pdf(b"<< /OpenAction 3 0 R >>", b"<< /S /JavaScript /JS (app.alert(1)) >>"),
+    "hex-escaped name": pdf(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"),
+    "launch": pdf(b"<< /OpenAction << /S /Launch /F (cmd.exe) >> >>"),
+    "attached file": pdf(stream(b"/Type /EmbeddedFile", b"MZ\x90\x00")),
+    "attachment list": pdf(b"<< /Names << /EmbeddedFiles 4 0 R >> >>"),
+    "script in an object stream": pdf(object_stream(b"<< /S /JavaScript /JS (x) >>")),
+}
+
+
+@pytest.mark.parametrize("kind", ACTIVE_PDFS)
+def test_pdfs_with_scripts_actions_or_attachments_are_refused(kind):
+    with pytest.raises(uploads.UploadRejected) as rejected:
+        uploads.check(upload("don-de-nghi.pdf", ACTIVE_PDFS[kind]))
+    assert str(rejected.value) == (
+        "“don-de-nghi.pdf” có chứa mã lệnh, thao tác tự động hoặc tệp đính kèm; "
+        "hãy in ra thành tệp PDF thông thường rồi đính kèm tệp đó."
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # a scan: image bytes that happen to hold "/JS " are not a script
+        pdf(stream(b"/Type /XObject /Subtype /Image /Filter /DCTDecode", b"\xff\xd8/JS \x00\xff")),
+        # opening at a page is an /OpenAction too, and harmless
+        pdf(b"<< /Type /Catalog /OpenAction [3 0 R /Fit] >>", b"<< /Type /Page >>"),
+        # a form with fields, compressed in an object stream
+        pdf(object_stream(b"<< /FT /Tx /T (ho_ten) /V (Nguyen Van A) >>")),
+        # a name that only starts like one of them
+        pdf(b"<< /JSON (1) /Launcher 2 >>"),
+    ],
+)
+def test_plain_pdfs_pass(content):
+    assert uploads.check(upload("ban-chup.pdf", content)) == "application/pdf"
+
+
+def office(*names: str, types: bytes = b"<Types/>") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", types)
+        for name in names:
+            package.writestr(name, b"<x/>")
+    return out.getvalue()
+
+
+DOCX = office("_rels/.rels", "word/document.xml")
+MACRO_TYPES = (
+    b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>'
+)
+
+
+def test_real_word_documents_pass():
+    assert uploads.check(upload("don.docx", DOCX)) == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+
+
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("don.docx", office("word/document.xml", "word/vbaProject.bin"), "có chứa macro"),
+        ("bang.xlsx", office("xl/workbook.xml", types=MACRO_TYPES), "có chứa macro"),
+        ("don.docx", xlsx(), "không phải là tệp .docx thật"),  # a workbook called .docx
+        ("bang.xlsx", DOCX, "không phải là tệp .xlsx thật"),
+        ("don.docx", office("word/document.xml")[:-40], "không phải là tệp .docx thật"),  # cut
+        ("don.docx", office().replace(b"[Content_Types].xml", b"[Other__Types].xml"), "thật"),
+        ("kho-nen.xlsx", office("xl/../../etc/passwd").replace(b"[Content_", b"[Kontent_"), "thật"),
+    ],
+)
+def test_office_files_must_be_real_packages_without_macros(name, content, says):
+    with pytest.raises(uploads.UploadRejected) as rejected:
+        uploads.check(upload(name, content))
+    assert says in str(rejected.value) and name in str(rejected.value)
+
+
+def ole(*streams: str) -> bytes:
+    """A compound file header ([MS-CFB] version 3) and a directory naming `streams`."""
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + bytes(16)
+        + b"\x3e\x00\x03\x00\xfe\xff\x09\x00\x06\x00"
+    )
+    directory = b"".join(
+        s.encode("utf-16-le").ljust(128, b"\x00") for s in ("Root Entry", *streams)
+    )
+    return header.ljust(512, b"\x00") + bytes(512) + directory.ljust(1024, b"\x00")
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("don.doc", ole("WordDocument", "\x05SummaryInformation")), ("bang.xls", ole("Workbook"))],
+)
+def test_real_legacy_office_files_pass(name, content):
+    assert uploads.check(upload(name, content)).startswith("application/")
+
+
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("don.doc", ole("WordDocument", "Macros", "_VBA_PROJECT"), "có chứa macro"),
+        ("don.doc", ole("Workbook"), "không phải là tệp .doc thật"),  # a workbook called .doc
+        ("cai-dat.doc", ole("\x05DocumentSummaryInformation", "MsiFile"), "thật"),  # an installer
+        ("don.doc", ole("WordDocument")[:600], "thật"),  # cut short
+        ("bang.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000, "thật"),  # a signature
+    ],
+)
+def test_legacy_office_files_must_be_real_ole_files_without_macros(name, content, says):
+    with pytest.raises(uploads.UploadRejected) as rejected:
+        uploads.check(upload(name, content))
+    assert says in str(rejected.value) and name in str(rejected.value)
+
+
+def test_downloads_are_audited_with_the_officer(client, province, media):
+    from motcua.core.models import AuditEvent
+
+    first = province.procedure.documents.first()
+    desk = province.officer("justice", R.DESK_OFFICER)
+    client.force_login(desk)
+    url, form = desk_form(province, **{f"file-{first.pk}": upload("to-khai.pdf", PDF)})
+    client.post(url, form)
+    attached = DossierDocument.objects.exclude(file="").get()
+    response = uploads.response(attached, desk, via="test")
+    assert b"".join(response.streaming_content) == PDF
+    row = AuditEvent.objects.get(action="dossier.file_downloaded")
+    assert (row.actor, row.object_type, row.object_id) == (
+        desk,
+        "dossiers.dossierdocument",
+        str(attached.pk),
+    )
+    assert row.data == {"dossier_id": attached.dossier_id, "via": "test"}
+    uploads.response(attached)  # the callers that do not say who still leave a row
+    assert AuditEvent.objects.filter(action="dossier.file_downloaded").count() == 2

@@ -3,6 +3,7 @@ internal processes, inter-agency chains, officers and a year of dossiers)."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     help = "Load a demo profile: hanam-2020 (Hà Nam province as it was in 2020)."
 
     def add_arguments(self, parser):
-        from motcua.dossiers.demo import DEFAULT_DOSSIERS
+        from motcua.demo.traffic import DEFAULT_DOSSIERS
 
         parser.add_argument("profile", choices=PROFILES)
         parser.add_argument("--seed", type=int, default=2020, help="Random seed (deterministic).")
@@ -30,10 +31,16 @@ class Command(BaseCommand):
 
     def handle(self, profile, seed, dossiers, **options):
         from motcua.catalog.demo import generate
-        from motcua.dossiers import demo as dossier_demo
+        from motcua.demo import traffic as dossier_demo
         from motcua.org import demo
         from motcua.org.models import Agency, User
 
+        if settings.MOTCUA_PRODUCTION:
+            raise CommandError(
+                "Refusing to load demo data in production (MOTCUA_PRODUCTION=1): it creates "
+                "officers whose password is published. Load real data with `motcua catalogue "
+                "import` and the admin."
+            )
         if dossiers is not None and dossiers < 0:
             raise CommandError("--dossiers must be 0 or more.")
         logins = User.objects.filter(username__in=[o[0] for o in demo.DEMO_OFFICERS])
