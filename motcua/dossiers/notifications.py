@@ -1,15 +1,19 @@
 """Telling the applicant what happened to their dossier.
 
-`services._event` queues `tasks.notify_applicant` once the transaction has committed, for
-the actions an applicant must hear about: submitted online, received (with the appointment
-date), supplement requested (what is missing; the clock is stopped), refused (why), result
-ready (where to collect it), late apology (the new date), returned and withdrawn. Parts of
-an inter-agency chain are internal: only the applicant's own dossier sends messages.
+`services._event` calls `enqueue`, which writes the applicant's message to the outbox in
+the same transaction as the change (docs/outbox.md), for the actions an applicant must hear
+about: submitted online, received (with the appointment date), supplement requested (what
+is missing; the clock is stopped), refused (why), result ready (where to collect it), late
+apology (the new date), returned and withdrawn. Parts of an inter-agency chain are
+internal: only the applicant's own dossier sends messages.
 
-The message goes by e-mail when the applicant gave an address (Django's e-mail backend,
-configured by EMAIL_BACKEND and EMAIL_* in the environment); each message sent is recorded
-as an audit event `dossier.notified` on the dossier, with the address masked. An applicant
-without an e-mail address gets nothing by e-mail (text messages need a provider's gateway).
+The text is composed at once, in Vietnamese, and kept in the outbox row; the task worker
+sends it by e-mail after the commit (Django's e-mail backend, configured by EMAIL_BACKEND
+and EMAIL_* in the environment) and retries it if the mail server is down. Each message sent
+is recorded as an audit event `dossier.notified` on the dossier, with the address masked; a
+message that could not be sent at all, as `outbox.failed`. A rolled-back change leaves no
+row, so it tells nobody anything. An applicant without an e-mail address gets no row (text
+messages need a provider's gateway).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -99,8 +102,9 @@ def public_url(dossier) -> str:
 
 def mask_email(address: str) -> str:
     """nguyenvana@example.vn → ng*******@example.vn"""
-    name, _at, domain = address.partition("@")
-    return f"{name[:2]}{'*' * max(len(name) - 2, 1)}@{domain}"
+    from motcua.outbox.services import mask
+
+    return mask(address)
 
 
 def _when(value) -> str:
@@ -129,34 +133,47 @@ def message(dossier, event) -> tuple[str, str] | None:
     ) % values, f"{str(body) % values}\n\n{track}\n\n{settings.MOTCUA['PORTAL_NAME']}"
 
 
-def notify(event_id: int) -> bool:
-    """Send the applicant the message of one event; True if an e-mail went out."""
-    from motcua.core import audit
-    from motcua.dossiers.models import DossierEvent
+def dedupe_key(event) -> str:
+    return f"dossiers.dossierevent:{event.pk}:email"
 
-    event = DossierEvent.objects.select_related(
-        "dossier__procedure",
-        "dossier__applicant",
-        "dossier__received_desk",
-        "dossier__return_desk",
-    ).get(pk=event_id)
+
+def enqueue(event):
+    """Write the applicant's message about `event` to the outbox, in the caller's
+    transaction (the one that appended the event); None when there is nothing to send."""
+    from motcua.outbox import services as outbox
+    from motcua.outbox.models import Channel
+
     dossier = event.dossier
+    if Action(event.action) not in NOTIFIED or dossier.parent_id:
+        return None
     address = dossier.applicant.email if dossier.applicant_id else ""
     if not address:
-        return False
-    with translation.override(settings.LANGUAGE_CODE):
+        return None  # text messages need a provider's gateway
+    with translation.override(settings.LANGUAGE_CODE):  # the applicant's language
         text = message(dossier, event)
     if text is None:
-        return False
+        return None
     subject, body = text
-    send_mail(subject, body, None, [address])
+    return outbox.enqueue(
+        channel=Channel.EMAIL,
+        recipient=address,
+        subject=subject,
+        body=body,
+        kind="dossier.notified",
+        about=dossier,
+        context={"event": event.pk},
+        dedupe_key=dedupe_key(event),
+    )
+
+
+def notify(event_id: int) -> bool:
+    """Compatibility with tasks queued before the outbox: enqueue (once) and send now."""
+    from motcua.dossiers.models import DossierEvent
+    from motcua.outbox import services as outbox
+
+    event = DossierEvent.objects.select_related("dossier__procedure", "dossier__applicant").get(
+        pk=event_id
+    )
     with transaction.atomic():
-        audit.record(
-            "dossier.notified",
-            dossier,
-            summary=f"{event.action}: e-mail {mask_email(address)}",
-            event=event.pk,
-            channel="email",
-            to=mask_email(address),
-        )
-    return True
+        queued = enqueue(event)
+    return queued is not None and outbox.deliver(queued)
