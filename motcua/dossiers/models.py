@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.models import AppendOnlyQuerySet, append_only_triggers
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
 
@@ -39,7 +40,8 @@ STATUS_CHOICES = [
     (Status.RESULT_READY, _("Result ready")),
     (Status.RETURNED, _("Result returned")),
     (Status.REFUSED, _("Refused")),
-    (Status.WITHDRAWN, _("Withdrawn")),
+    (Status.WITHDRAWN, _("Stopped at the applicant's request")),
+    (Status.CLOSED, _("Closed, not supplemented")),
 ]
 ACTION_CHOICES = [
     (Action.SUBMIT, _("Submit")),
@@ -48,22 +50,26 @@ ACTION_CHOICES = [
     (Action.APPROVE, _("Approve")),
     (Action.REQUEST_SUPPLEMENT, _("Request supplement")),
     (Action.SUPPLEMENT, _("Supplement")),
-    (Action.COMPLETE, _("Result ready")),
+    (Action.COMPLETE, _("Sign the result (processing finished)")),
     (Action.RETURN_RESULT, _("Return result")),
     (Action.REFUSE, _("Refuse")),
-    (Action.WITHDRAW, _("Withdraw")),
+    (Action.WITHDRAW, _("Stop at the applicant's request")),
     (Action.APOLOGISE, _("Apologise with a new date")),
     (Action.HAND_OVER, _("Hand over to another agency")),
     (Action.HAND_BACK, _("Hand back")),
+    (Action.CLOSE, _("Close, not supplemented")),
 ]
 
 
 class Applicant(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ApplicantKind.choices)
     full_name = models.CharField(_("name"), max_length=300)
+    name_folded = models.CharField(
+        max_length=300, blank=True, db_index=True, help_text="full_name folded for search"
+    )
     id_number = models.CharField(_("ID number"), max_length=12, blank=True, db_index=True)
     tax_code = models.CharField(_("tax code"), max_length=14, blank=True, db_index=True)
-    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     user = models.ForeignKey(
@@ -291,7 +297,22 @@ class Dossier(models.Model):
         related_name="assigned_dossiers",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    check_due_at = models.DateTimeField(
+        _("check due by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For an online or postal dossier: when the desk must receive it or ask for a "
+            "supplement."
+        ),
+    )
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    transfer_due_at = models.DateTimeField(
+        _("transfer due by"),
+        null=True,
+        blank=True,
+        help_text=_("When a received dossier must reach the processing unit."),
+    )
     due_at = models.DateTimeField(
         _("appointment"),
         null=True,
@@ -309,8 +330,25 @@ class Dossier(models.Model):
     )
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     pauses = models.JSONField(_("pauses"), default=list, blank=True)
-    result_ready_at = models.DateTimeField(_("result ready at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    supplement_count = models.PositiveSmallIntegerField(
+        _("supplement requests after receipt"), default=0
+    )
+    apologised_at = models.DateTimeField(_("apology issued at"), null=True, blank=True)
+    finished_at = models.DateTimeField(
+        _("processing finished at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Result signed and ready, or the dossier refused, stopped or closed; timeliness "
+            "is judged on it."
+        ),
+    )
+    returned_at = models.DateTimeField(
+        _("result returned at"),
+        null=True,
+        blank=True,
+        help_text=_("The result handed over or sent to the applicant."),
+    )
     timeliness = models.CharField(
         _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True
     )
@@ -318,6 +356,7 @@ class Dossier(models.Model):
     fee_amount = models.PositiveBigIntegerField(_("fees (VND)"), default=0)
     fee_paid = models.BooleanField(_("fees paid"), default=False)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -329,6 +368,7 @@ class Dossier(models.Model):
             models.Index(fields=["status", "due_at"], name="dossier_status_due"),
             models.Index(fields=["performing_agency", "received_at"], name="dossier_agency_day"),
             models.Index(fields=["assignee", "status"], name="dossier_assignee"),
+            models.Index(fields=["status", "check_due_at"], name="dossier_check_due"),
         ]
 
     def __str__(self) -> str:
@@ -336,6 +376,12 @@ class Dossier(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dossiers:detail", args=[self.code])
+
+    @property
+    def result_ready_at(self):
+        """When the result was ready: processing finished with a result."""
+        has_result = self.status in (Status.RESULT_READY, Status.RETURNED)
+        return self.finished_at if has_result else None
 
 
 class DossierDocument(models.Model):
@@ -412,7 +458,10 @@ class DossierEvent(models.Model):
     working_seconds = models.PositiveIntegerField(_("working time used (s)"), default=0)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
+        triggers = append_only_triggers()  # PostgreSQL refuses UPDATE/DELETE/TRUNCATE
         verbose_name = _("dossier event")
         verbose_name_plural = _("dossier events")
         ordering = ["dossier", "at", "id"]
@@ -427,6 +476,56 @@ class DossierEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Dossier events are never deleted")
+
+
+class SupplementRequest(models.Model):
+    """One request to supplement or correct a dossier, and when it was answered.
+
+    Before receipt (an online or postal dossier the desk found incomplete) nothing runs;
+    after receipt the time limit stops until the complete dossier comes back. The national
+    index subtracts each interval and counts a dossier with more than one request after
+    receipt as late, so every request is kept."""
+
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="supplement_requests",
+    )
+    after_receipt = models.BooleanField(_("after receipt"))
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    items = models.TextField(_("what to supplement and why"))
+    reason = models.TextField(
+        _("reason for a late or repeated request"),
+        blank=True,
+        help_text=_("Required for a second request, or one made after the window."),
+    )
+    restarts_clock = models.BooleanField(
+        _("time limit restarts"),
+        default=True,
+        help_text=_("False: the procedure pauses the clock instead of restarting it."),
+    )
+    supplemented_at = models.DateTimeField(_("supplemented at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed unsupplemented at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplement request")
+        verbose_name_plural = _("supplement requests")
+        ordering = ["dossier", "requested_at", "id"]
+        indexes = [
+            models.Index(fields=["supplemented_at", "closed_at", "requested_at"], name="supp_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.requested_at:%Y-%m-%d}"
 
 
 class DossierCounter(models.Model):

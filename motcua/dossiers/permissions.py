@@ -3,9 +3,13 @@
 - An officer sees the dossiers of the agencies where they hold a post: those currently at
   the agency, performed by it, or received at its desks. Supervisors of the provincial
   service center or People's Committee see every dossier of the province (read only).
-- An officer acts only where the dossier is now (its current agency), and only with the
-  actions of their role (ROLE_ACTIONS). A step assigned to a named officer is theirs (and
-  their agency's leaders'). A deputy with an active delegation acts as the leader.
+- An officer acts only where the dossier is now (its current agency), only with the
+  actions of their role (ROLE_ACTIONS), and for the steps of the internal process only
+  with the role of the step the dossier is at (`holders`): a desk officer cannot pass a
+  dossier through the specialist's or the leader's step, a specialist cannot sign the
+  result. Only posts in force count: an ended post acts on nothing. A step assigned to a
+  named officer is theirs (a leader step: any leader's of the agency). A deputy with an
+  active delegation acts as the leader.
 - Applicants see only their own dossiers (by account, or by code and lookup password).
 
 `visible_dossiers(user)` filters in the database through indexed agency columns: the work
@@ -18,34 +22,34 @@ from django.utils import timezone
 from motcua.dossiers.workflow import Action
 from motcua.org.constants import AgencyKind, Role
 
+# Every action each role may ever take (rules file, "Life of a dossier"; docs/dossiers.md).
+# Which of them a holder may take NOW depends on the dossier: `holders` below.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.DESK_OFFICER: frozenset(
         {
             Action.RECEIVE,
-            Action.REQUEST_SUPPLEMENT,
+            Action.REQUEST_SUPPLEMENT,  # before receipt only: the desk's guidance (rule 1)
             Action.SUPPLEMENT,
-            Action.REFUSE,
-            Action.FORWARD,
+            Action.REFUSE,  # before receipt only: refusal to receive (rule 1)
+            Action.FORWARD,  # the transfer from the desk step (rule 2)
             Action.RETURN_RESULT,
             Action.WITHDRAW,
+            Action.CLOSE,
         }
     ),
     Role.SPECIALIST: frozenset(
         {
             Action.FORWARD,
             Action.REQUEST_SUPPLEMENT,
-            Action.SUPPLEMENT,
-            Action.COMPLETE,
             Action.HAND_OVER,
             Action.HAND_BACK,
         }
     ),
     Role.LEADER: frozenset(
         {
-            Action.FORWARD,
             Action.APPROVE,
-            Action.REQUEST_SUPPLEMENT,
             Action.COMPLETE,
+            Action.REQUEST_SUPPLEMENT,
             Action.REFUSE,
             Action.APOLOGISE,
             Action.HAND_OVER,
@@ -54,6 +58,14 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     Role.SUPERVISOR: frozenset(),
     Role.ADMIN: frozenset(),
+}
+# What the holder of a process step's role does at that step.
+STEP_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.DESK_OFFICER: frozenset({Action.FORWARD}),
+    Role.SPECIALIST: frozenset({Action.FORWARD, Action.REQUEST_SUPPLEMENT, Action.HAND_OVER}),
+    Role.LEADER: frozenset(
+        {Action.APPROVE, Action.COMPLETE, Action.REQUEST_SUPPLEMENT, Action.HAND_OVER}
+    ),
 }
 PROVINCE_WIDE_KINDS = {AgencyKind.SERVICE_CENTER, AgencyKind.PROVINCIAL_PC}
 
@@ -129,23 +141,104 @@ def roles_at(user, agency_id: int) -> set[str]:
     return {role for a, role, _ in posts(user) if a == agency_id}
 
 
+def _decides(step) -> bool:
+    """Is this leader step the final decision (no processing step after it, only the
+    desk's return)? Its holder then signs the result (`complete`) instead of `approve`."""
+    from motcua.dossiers.models import ProcessStep
+
+    later = ProcessStep.objects.filter(process=step.process_id, position__gt=step.position)
+    return not later.exclude(role=Role.DESK_OFFICER).exists()
+
+
+def holders(action: Action, dossier) -> set[tuple[int, str]]:
+    """The (agency, role) posts that may take `action` on `dossier` now.
+
+    - Before receipt (submitted, incomplete) the desk where the dossier is checks it:
+      receives, guides a supplement, refuses, records the completed dossier, or stops it.
+    - After receipt, each step of the internal process is done by its role at the agency
+      where the dossier is: the desk transfers, the specialist reviews and forwards or asks
+      for a supplement, the leader approves — and, at the last processing step, signs the
+      result. Without a process, specialists forward and leaders sign.
+    - Around the steps: the desk records supplements, returns results and issues stop
+      notices; a leader refuses after receipt and signs the apology; a dossier handed
+      over to another agency is handed back by that agency's specialists or leaders.
+    """
+    from motcua.dossiers.workflow import Status
+
+    action = Action(action)
+    status = dossier.status
+    here, performing = dossier.current_agency_id, dossier.performing_agency_id
+    desk = dossier.received_desk.agency_id if dossier.received_desk_id else here
+    DESK, SPECIALIST, LEADER = Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER
+    if action == Action.RECEIVE:
+        return {(desk, DESK)}
+    if status in (Status.SUBMITTED, Status.INCOMPLETE):
+        before_receipt = {
+            Action.REQUEST_SUPPLEMENT,
+            Action.SUPPLEMENT,
+            Action.REFUSE,
+            Action.WITHDRAW,
+            Action.CLOSE,
+        }
+        return {(here, DESK)} if action in before_receipt else set()
+    if action in (Action.SUPPLEMENT, Action.RETURN_RESULT, Action.CLOSE):
+        return {(here, DESK)}
+    if action == Action.WITHDRAW:
+        return {(here, DESK), (desk, DESK)}
+    if action == Action.REFUSE:
+        return {(here, LEADER), (performing, LEADER)}
+    if action == Action.APOLOGISE:
+        return {(performing, LEADER), (here, LEADER)}
+    if action == Action.HAND_BACK:
+        return {(here, SPECIALIST), (here, LEADER)} if here != performing else set()
+    # The parent of an inter-agency chain waits at the receiving agency while the parts
+    # are processed: its own steps do not apply, its leader signs the combined result.
+    step = None if dossier.chain_id and not dossier.parent_id else dossier.current_step
+    if step is None:
+        if status == Status.RECEIVED:
+            # The desk transfers it; a part of a chain, received by the system, is taken
+            # up by the agency's specialists.
+            return {(here, DESK), (here, SPECIALIST)} if action == Action.FORWARD else set()
+        if action == Action.COMPLETE:
+            return {(here, LEADER)}
+        if action == Action.APPROVE:
+            return set()
+        roles = [r for r in (SPECIALIST, LEADER) if action in STEP_ACTIONS[r]]
+        return {(here, r) for r in roles}
+    if action not in STEP_ACTIONS.get(step.role, ()):
+        return set()
+    if action in (Action.APPROVE, Action.COMPLETE) and _decides(step) != (
+        action == Action.COMPLETE
+    ):
+        return set()
+    return {(here, step.role)}
+
+
+STEP_BOUND = frozenset(
+    {Action.FORWARD, Action.APPROVE, Action.COMPLETE, Action.REQUEST_SUPPLEMENT, Action.HAND_OVER}
+)
+
+
 def can(user, action: Action, dossier) -> bool:
     """May `user` do `action` to `dossier` now? (Whether the status allows it is the
     workflow's business; this is about who.)"""
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return False
-    roles = roles_at(user, dossier.current_agency_id)
-    if action == Action.RECEIVE and dossier.received_desk_id:
-        roles |= roles_at(user, dossier.received_desk.agency_id)
-    if not any(Action(action) in ROLE_ACTIONS[r] for r in roles):
+    action = Action(action)
+    mine = {(a, r) for a, r, _ in posts(user)}
+    allowed = {(a, r) for a, r in holders(action, dossier) if action in ROLE_ACTIONS[r]}
+    matching = mine & allowed
+    if not matching:
         return False
-    if dossier.assignee_id and dossier.assignee_id != user.pk and Role.LEADER not in roles:
-        # The step is someone else's; desk officers may still return results and record
-        # supplements and withdrawals, which happen at the counter.
-        return Action(action) in {Action.RETURN_RESULT, Action.SUPPLEMENT, Action.WITHDRAW} and (
-            Role.DESK_OFFICER in roles
-        )
+    if action in STEP_BOUND and dossier.assignee_id and dossier.assignee_id != user.pk:
+        # The step is assigned to someone else; a leader step is any leader's (or deputy's).
+        return any(role == Role.LEADER for _, role in matching)
     return True
+
+
+def may_receive_at(user, agency_id: int) -> bool:
+    """May `user` receive dossiers at a desk of the agency (a desk officer's post in force)?"""
+    return (agency_id, Role.DESK_OFFICER) in {(a, r) for a, r, _ in posts(user)}
 
 
 def allowed_actions(user, dossier) -> list[Action]:

@@ -2,25 +2,35 @@
 
 `receive` (and `submit` for online/postal dossiers) creates a dossier; `act` performs every
 later action. Each call is one transaction: the dossier row is locked, the transition is
-checked against `workflow`, the permission against `permissions`, one immutable
-`DossierEvent` is appended, and side effects (notifications) are queued after commit.
+checked against `workflow`, the permission against `permissions`, the inputs against the
+rules of the one-stop mechanism (settings below), one immutable `DossierEvent` is appended,
+and side effects (notifications) are queued with it.
+
+The rules that vary by instrument or province are settings (settings.MOTCUA, defaults in
+RULES; docs/dossiers.md): how long the desk has to check an online or paper dossier, the
+supplement window, how many supplement requests and re-appointments are allowed, when an
+unsupplemented dossier may be closed, how far receipts may be back-dated.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog import services as catalog_services
 from motcua.catalog.constants import Status as ProcedureStatus
-from motcua.dossiers import codes, notifications, permissions, tasks, uploads, workflow
+from motcua.dossiers import codes, notifications, permissions, uploads, workflow
+from motcua.dossiers.models import STATUS_CHOICES as STATUS_LABELS
 from motcua.dossiers.models import (
     Applicant,
     Channel,
@@ -31,10 +41,37 @@ from motcua.dossiers.models import (
     DossierEvent,
     Process,
     ProcessStep,
+    SupplementRequest,
 )
 from motcua.dossiers.workflow import Action, Status
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by citizens
+
+# Rules of "Life of a dossier" (vn-one-stop-rules.md) that are settings, with their defaults.
+RULES = {
+    # The desk receives an online dossier, or asks once for a supplement, within 8 working
+    # hours; a paper or postal dossier within 1 working day (rule 1).
+    "CHECK_HOURS_ONLINE": 8,
+    "CHECK_DAYS_PAPER": 1,
+    # After receipt the competent unit asks for a supplement once, within 3 working days
+    # of receipt (rule 4); later or repeated requests need a reason.
+    "SUPPLEMENT_WINDOW_DAYS": 3,
+    "SUPPLEMENT_MAX_REQUESTS": 1,
+    # A dossier not supplemented within 15 working days may be closed (rule 4).
+    "SUPPLEMENT_CLOSE_DAYS": 15,
+    # The apology is sent at least 1 working day before the due date, once (rule 5).
+    "APOLOGY_LEAD_DAYS": 1,
+    "MAX_REAPPOINTMENTS": 1,
+    # Sanity bounds on instants given by a caller.
+    "MAX_APPOINTMENT_DAYS": 365,
+    "CLOCK_TOLERANCE_MINUTES": 5,
+    "RECEIPT_BACKDATE_DAYS": 30,
+}
+
+
+def rule(name: str):
+    """A rule's value: settings.MOTCUA[name], or its default."""
+    return (getattr(settings, "MOTCUA", None) or {}).get(name, RULES[name])
 
 
 class DossierError(Exception):
@@ -49,12 +86,51 @@ class InvalidFile(DossierError):
     """An attached file of a type, content or size that is not accepted."""
 
 
+class IdempotencyConflict(DossierError):
+    """The idempotency key was already used for a different request."""
+
+
+class ReasonRequired(DossierError):
+    """The rules allow this only with a reason (a late or repeated request, a late
+    apology); the officer is asked for one."""
+
+
 @dataclass
 class Incomplete(DossierError):
     missing: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return "; ".join(self.missing)
+
+
+# Names of the files written by the running service call, removed if it fails.
+_written_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "motcua_written_files", default=None
+)
+
+
+def _removes_files_on_error(function):
+    """A failed receipt or action leaves no attached file behind on disk: the rows are
+    rolled back with the transaction, the files written meanwhile are deleted."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if _written_files.get() is not None:  # nested: the outer call cleans up
+            return function(*args, **kwargs)
+        written: list[str] = []
+        token = _written_files.set(written)
+        try:
+            return function(*args, **kwargs)
+        except BaseException:
+            from django.core.files.storage import default_storage
+
+            for name in written:
+                default_storage.delete(name)
+            raise
+        finally:
+            _written_files.reset(token)
+
+    return wrapper
 
 
 def calendar(agency=None):
@@ -91,9 +167,11 @@ def next_code(agency, day, counter: DossierCounter | None = None) -> str:
 def _applicant(data: dict | Applicant) -> Applicant:
     if isinstance(data, Applicant):
         return data
+    from motcua.core.text import fold
     from motcua.dossiers.validation import clean_applicant
 
-    return Applicant.objects.create(**clean_applicant(data))
+    cleaned = clean_applicant(data)
+    return Applicant.objects.create(**cleaned, name_folded=fold(cleaned["full_name"])[:300])
 
 
 def check_completeness(procedure, documents: list[dict]) -> list[str]:
@@ -147,6 +225,31 @@ def _first_step(process: Process | None) -> ProcessStep | None:
     return process.steps.order_by("position").first() if process else None
 
 
+def check_received_at(received_at: datetime, now: datetime | None = None) -> None:
+    """Refuse a receipt instant a caller gives that is in the future (beyond the clock
+    tolerance) or back-dated beyond RECEIPT_BACKDATE_DAYS. Edges that let a caller give
+    the instant (the API) call it; `receive` itself refuses only the future and instants
+    before the procedure existed, so that history can be recorded by the seed and tests."""
+    now = now or timezone.now()
+    if received_at > now + timedelta(minutes=rule("CLOCK_TOLERANCE_MINUTES")):
+        raise DossierError(_("The receipt time cannot be in the future."))
+    if received_at < now - timedelta(days=rule("RECEIPT_BACKDATE_DAYS")):
+        raise DossierError(
+            _("A receipt cannot be recorded more than %(days)s days late.")
+            % {"days": rule("RECEIPT_BACKDATE_DAYS")}
+        )
+
+
+def _same_request(key: str, fingerprint: str) -> Dossier | None:
+    """The dossier an earlier request with this idempotency key created, if any; a
+    different request under the same key is a conflict."""
+    existing = Dossier.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.idempotency_fingerprint != (fingerprint or ""):
+        raise IdempotencyConflict(_("This idempotency key was already used for another request."))
+    return existing
+
+
+@_removes_files_on_error
 @transaction.atomic
 def receive(
     *,
@@ -160,36 +263,51 @@ def receive(
     documents: list[dict] = (),
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
     fee_amount: int = 0,
     check_complete: bool = True,
     submit_only: bool = False,
     chain=None,
+    check_permission: bool = True,
 ) -> Dossier:
     """Receive a complete dossier at a desk (or accept an online/postal submission when
     `submit_only`). Raises Incomplete listing the missing documents: the officer then
-    guides the applicant (form 02) and nothing is received."""
+    guides the applicant (the supplement request form) and nothing is received.
+
+    A counter receipt by an officer needs a desk officer's post in force at the desk's
+    agency. Files are written only once everything else is accepted, and removed again if
+    the transaction does not commit."""
     if idempotency_key:
-        existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _same_request(idempotency_key, idempotency_fingerprint)
         if existing is not None:
             return existing
     if procedure.status != ProcedureStatus.ACTIVE:
         raise DossierError(_("This procedure is no longer in force."))
     if channel == Channel.ONLINE and not procedure.channel_online:
         raise DossierError(_("This procedure does not accept online dossiers."))
+    now = received_at or timezone.now()
+    if now > timezone.now() + timedelta(minutes=rule("CLOCK_TOLERANCE_MINUTES")):
+        raise DossierError(_("The receipt time cannot be in the future."))
+    version = catalog_services.version_on(procedure, timezone.localdate(now))
+    if version is None:
+        raise DossierError(_("The procedure was not in force on the day of receipt."))
+    agency = performing_agency_for(procedure, desk, performing_agency)
+    if check_permission and actor is not None and not submit_only:
+        receiving = desk.agency_id if desk is not None else agency.pk
+        if not permissions.may_receive_at(actor, receiving):
+            raise NotAllowed(_("Only a desk officer in post at this desk may receive dossiers."))
     documents = _checked_files(documents)
     if check_complete and not submit_only:
         missing = check_completeness(procedure, documents)
         if missing:
             raise Incomplete(missing)
-    now = received_at or timezone.now()
-    agency = performing_agency_for(procedure, desk, performing_agency)
     process = process_for(procedure, agency)
     step = _first_step(process)
     day = timezone.localdate(now)
     counter = lock_counter(agency, day)
     if idempotency_key:
         # A retry that waited for the lock now sees the first request's dossier.
-        existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _same_request(idempotency_key, idempotency_fingerprint)
         if existing is not None:
             return existing
     applicant = _applicant(applicant)
@@ -199,7 +317,7 @@ def receive(
         code=next_code(agency, day, counter),
         secret="".join(secrets.choice(SECRET_ALPHABET) for _ in range(8)),
         procedure=procedure,
-        procedure_version=catalog_services.version_on(procedure, timezone.localdate(now)),
+        procedure_version=version,
         applicant=applicant,
         channel=channel,
         status=status,
@@ -211,20 +329,25 @@ def receive(
         submitted_at=now if submit_only else None,
         fee_amount=fee_amount,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=idempotency_fingerprint or "",
     )
-    if not submit_only:
-        _start_clock(dossier, now)
+    if submit_only:
+        dossier.check_due_at = check_due(dossier, now)
+    else:
+        start_clock(dossier, now)
     try:
         with transaction.atomic():
             dossier.save()
     except IntegrityError:
         if idempotency_key:  # a concurrent retry won the race: answer with its dossier
-            return Dossier.objects.get(idempotency_key=idempotency_key)
+            return _same_request(idempotency_key, idempotency_fingerprint)
         raise
     _attach(dossier, documents)
-    _event(dossier, action, None, status, actor, now, step=step)
-    if chain is not None and not submit_only:
+    chained = chain is not None and not submit_only
+    event = _event(dossier, action, None, status, actor, now, step=step, notify=not chained)
+    if chained:
         start_chain(dossier, chain, actor, now)
+        notifications.enqueue(event)  # the receipt tells the chain's combined appointment
     return dossier
 
 
@@ -233,12 +356,44 @@ def submit(**kwargs) -> Dossier:
     return receive(submit_only=True, **kwargs)
 
 
-def _start_clock(dossier: Dossier, now: datetime) -> None:
-    procedure = dossier.procedure
+def check_due(dossier: Dossier, arrived_at: datetime) -> datetime:
+    """When the desk must receive an online or postal dossier or ask for its supplement:
+    8 working hours for online dossiers, 1 working day for paper ones (rule 1)."""
     cal = calendar(dossier.performing_agency)
-    due = cal.due_at(now, procedure.local_duration, procedure.duration_unit)
+    if dossier.channel == Channel.ONLINE:
+        return cal.due_at(arrived_at, rule("CHECK_HOURS_ONLINE"), "hours")
+    return cal.due_at(arrived_at, rule("CHECK_DAYS_PAPER"), "days")
+
+
+def _intake_cutoff(dossier: Dossier):
+    """The cut-off after which a receipt counts from the next working day: the
+    procedure's same-day roll-over, and for online dossiers the online cut-off."""
+    from motcua.worktime.calendars import intake_cutoff
+
+    return intake_cutoff(getattr(dossier.procedure, "same_day_cutoff", None), dossier.channel)
+
+
+def deadline_for(dossier: Dossier, pauses=()) -> datetime | None:
+    """Receipt plus the procedure's local time limit, supplement intervals applied (the
+    limit restarts after a supplement unless the procedure pauses instead)."""
+    procedure = dossier.procedure
+    return calendar(dossier.performing_agency).due_at(
+        dossier.received_at,
+        procedure.local_duration,
+        procedure.duration_unit,
+        pauses=pauses,
+        restart_on_supplement=procedure.restart_on_supplement,
+        cutoff=_intake_cutoff(dossier),
+    )
+
+
+def start_clock(dossier: Dossier, now: datetime) -> None:
+    """Received now: the legal deadline and the appointment, the transfer deadline; no check
+    pending. Sets the fields of an unsaved or locked row; saves nothing."""
     dossier.received_at = now
-    dossier.due_at = dossier.deadline_at = due
+    dossier.due_at = dossier.deadline_at = deadline_for(dossier)
+    dossier.transfer_due_at = calendar(dossier.performing_agency).transfer_due(now)
+    dossier.check_due_at = None
 
 
 def _checked_files(documents) -> list[dict]:
@@ -254,9 +409,10 @@ def _checked_files(documents) -> list[dict]:
 
 
 def _attach(dossier: Dossier, documents: list[dict]) -> None:
+    written = _written_files.get()
     for d in documents:
         upload = d.get("file")
-        DossierDocument.objects.create(
+        document = DossierDocument.objects.create(
             dossier=dossier,
             required_document_id=d.get("required_document"),
             name=d.get("name") or "",
@@ -266,11 +422,14 @@ def _attach(dossier: Dossier, documents: list[dict]) -> None:
             content_type=d.get("content_type", ""),
             size=getattr(upload, "size", 0) or 0,
         )
+        if upload and written is not None:
+            written.append(document.file.name)
 
 
 # --- Every later action -----------------------------------------------------------------------
 
 
+@_removes_files_on_error
 @transaction.atomic
 def act(
     dossier: Dossier,
@@ -278,6 +437,7 @@ def act(
     actor,
     *,
     comment: str = "",
+    reason: str = "",
     at: datetime | None = None,
     to_step: ProcessStep | None = None,
     to_user=None,
@@ -287,11 +447,13 @@ def act(
     documents: list[dict] = (),
     check_permission: bool = True,
 ) -> Dossier:
+    """Do `action` to `dossier` as `actor`. `comment` is what the applicant or the next
+    officer reads (what to supplement, the reasons of a refusal, the delay); `reason` is
+    the justification the rules ask for a late or repeated request or a late apology."""
     action = Action(action)
-    documents = _checked_files(documents)
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "received_desk", "performing_agency")
+        .select_related("procedure", "received_desk", "performing_agency", "current_step")
         .get(pk=dossier.pk)
     )
     if check_permission and not permissions.can(actor, action, dossier):
@@ -301,21 +463,27 @@ def act(
         move = workflow.transition(before, action)
     except workflow.IllegalTransition as exc:
         raise DossierError(
-            _("Not possible while the dossier is %(status)s.") % {"status": before}
+            _("Not possible while the dossier is %(status)s.")
+            % {"status": dict(STATUS_LABELS).get(before, before)}
         ) from exc
+    documents = _checked_files(documents)
     now = at or timezone.now()
+    if dossier.received_at and now < (dossier.submitted_at or dossier.received_at):
+        raise DossierError(_("An action cannot be dated before the dossier arrived."))
     delegated = _delegated(dossier, action, actor)
     handler = HANDLERS.get(action)
     extra = (
         handler(
             dossier,
             now,
+            actor=actor,
             to_step=to_step,
             to_user=to_user,
             to_agency=to_agency,
             new_due_at=new_due_at,
             result=result,
             comment=comment,
+            reason=reason.strip(),
         )
         if handler
         else {}
@@ -324,7 +492,7 @@ def act(
         extra = {**(extra or {}), **delegated}
     dossier.status = move.after
     if move.finishes and not dossier.finished_at:
-        dossier.finished_at = now
+        dossier.finished_at = now  # refused, stopped or closed: processing ended here
     dossier.save()
     _attach(dossier, documents)
     _event(
@@ -344,8 +512,10 @@ def act(
 
 
 def _delegated(dossier: Dossier, action: Action, actor) -> dict:
-    """For an approval by a deputy under a delegation: whose approval it is (event data)."""
-    if action != Action.APPROVE or not getattr(actor, "is_authenticated", False):
+    """For a leader's decision by a deputy under a delegation: whose it is (event data)."""
+    if action not in (Action.APPROVE, Action.COMPLETE) or not getattr(
+        actor, "is_authenticated", False
+    ):
         return {}
     delegation = permissions.acting_for(actor, dossier.current_agency_id)
     if delegation is None:
@@ -354,7 +524,8 @@ def _delegated(dossier: Dossier, action: Action, actor) -> dict:
     return {"on_behalf_of": leader.get_full_name() or leader.username, "delegation": delegation.pk}
 
 
-def _next_step(dossier: Dossier) -> ProcessStep | None:
+def next_step(dossier: Dossier) -> ProcessStep | None:
+    """The process step after the one the dossier is at."""
     if dossier.current_step is None:
         return None
     return (
@@ -366,7 +537,8 @@ def _next_step(dossier: Dossier) -> ProcessStep | None:
     )
 
 
-def _step_agency(dossier: Dossier, step: ProcessStep | None):
+def step_agency(dossier: Dossier, step: ProcessStep | None):
+    """The agency that does `step` of this dossier's process."""
     if step is None or step.performer == ProcessStep.Performer.PERFORMING_AGENCY:
         return dossier.performing_agency
     if step.performer == ProcessStep.Performer.RECEIVING_DESK and dossier.received_desk_id:
@@ -374,75 +546,246 @@ def _step_agency(dossier: Dossier, step: ProcessStep | None):
     return step.agency or dossier.performing_agency
 
 
-def _forward(dossier, now, *, to_step=None, to_user=None, to_agency=None, **kwargs):
-    step = to_step or _next_step(dossier)
+def officers_for(agency, role: str | None, at: datetime | None = None):
+    """Users holding a post of `role` (any role if None) in force at `agency`."""
+    from motcua.org.models import Officer, User
+
+    day = timezone.localdate(at or timezone.now())
+    posts = Officer.objects.valid_on(day).filter(agency=agency)
+    if role:
+        posts = posts.filter(role=role)
+    return User.objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by(
+        "full_name", "username"
+    )
+
+
+def forward_targets(dossier: Dossier):
+    """The officers a dossier can be forwarded to: those holding the next step's role at
+    the next step's agency (any specialist or leader of the agency without a process)."""
+    step = next_step(dossier)
+    if step is None:
+        from motcua.org.constants import Role
+
+        agency = dossier.performing_agency
+        return (
+            officers_for(agency, None)
+            .filter(posts__agency=agency, posts__role__in=[Role.SPECIALIST, Role.LEADER])
+            .distinct()
+        )
+    return officers_for(step_agency(dossier, step), step.role)
+
+
+def handover_agencies(dossier: Dossier):
+    """Agencies a dossier can be handed over to for an opinion: every other agency in force."""
+    from motcua.org.models import Agency
+
+    day = timezone.localdate()
+    return (
+        Agency.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .exclude(pk=dossier.current_agency_id)
+        .order_by("name")
+    )
+
+
+def _forward(dossier, now, *, to_step=None, to_user=None, **kwargs):
+    step = to_step or next_step(dossier)
+    if to_user is not None and not forward_targets(dossier).filter(pk=to_user.pk).exists():
+        raise DossierError(_("This officer does not hold the next step's role."))
     dossier.current_step = step
-    dossier.current_agency = to_agency or _step_agency(dossier, step)
+    dossier.current_agency = step_agency(dossier, step)
     dossier.assignee = to_user
-    return {"to_step": step.name if step else "", "to_user": to_user.pk if to_user else None}
+    data = {"to_step": step.name if step else "", "to_user": to_user.pk if to_user else None}
+    if dossier.status == Status.RECEIVED and dossier.transfer_due_at:
+        data["transferred_late"] = now > dossier.transfer_due_at
+    return data
+
+
+def _approve(dossier, now, **kwargs):
+    if dossier.current_step is not None and next_step(dossier) is None:
+        raise DossierError(_("This is the last step: sign the result instead."))
+    return _forward(dossier, now, **kwargs)
 
 
 def _receive(dossier, now, **kwargs):
-    _start_clock(dossier, now)
+    start_clock(dossier, now)
     return {"due_at": dossier.due_at.isoformat()}
 
 
-def _request_supplement(dossier, now, *, comment="", **kwargs):
+def _request_supplement(dossier, now, *, actor=None, comment="", reason="", **kwargs):
     if not comment.strip():
         raise DossierError(_("List the documents to supplement and why."))
-    if dossier.status == Status.SUBMITTED:
-        return {}
-    dossier.paused_at = now
-    dossier.pauses = [*dossier.pauses, [now.isoformat(), None]]
-    dossier.current_agency = (
-        dossier.received_desk.agency if dossier.received_desk_id else (dossier.current_agency)
+    after_receipt = dossier.status != Status.SUBMITTED
+    data = {}
+    if after_receipt:
+        data = _check_supplement_request(dossier, now, reason)
+        dossier.paused_at = now
+        dossier.pauses = [*dossier.pauses, [now.isoformat(), None]]
+        dossier.supplement_count += 1
+        # The request goes to the applicant through the desk (rule 4).
+        dossier.current_agency = (
+            dossier.received_desk.agency if dossier.received_desk_id else dossier.current_agency
+        )
+    SupplementRequest.objects.create(
+        dossier=dossier,
+        after_receipt=after_receipt,
+        requested_at=now,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        items=comment,
+        reason=reason,
+        restarts_clock=dossier.procedure.restart_on_supplement,
     )
-    return {}
+    return data
+
+
+def supplement_window_ends(dossier: Dossier) -> datetime | None:
+    """Until when the competent unit may ask for a supplement without a reason."""
+    if not dossier.received_at:
+        return None
+    cal = calendar(dossier.performing_agency)
+    return cal.add(dossier.received_at, rule("SUPPLEMENT_WINDOW_DAYS"), "days")
+
+
+def _check_supplement_request(dossier, now, reason) -> dict:
+    """Once, within the window after receipt (rule 4): a later or a repeated request
+    needs a reason, and is recorded as such."""
+    data = {}
+    if dossier.supplement_count >= rule("SUPPLEMENT_MAX_REQUESTS"):
+        if not reason:
+            raise ReasonRequired(
+                _("The dossier was already sent back for a supplement: give the reason.")
+            )
+        data["repeated"] = True
+    if now > supplement_window_ends(dossier):
+        if not reason:
+            raise ReasonRequired(
+                _(
+                    "More than %(days)s working days have passed since receipt: give the "
+                    "reason for the late request."
+                )
+                % {"days": rule("SUPPLEMENT_WINDOW_DAYS")}
+            )
+        data["late"] = True
+    if reason:
+        data["reason"] = reason
+    return data
+
+
+def _open_request(dossier) -> SupplementRequest | None:
+    return (
+        dossier.supplement_requests.filter(supplemented_at__isnull=True, closed_at__isnull=True)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def end_pause(pauses: list, now: datetime) -> list:
+    """The pause intervals with the open one (if any) ended at `now`."""
+    pauses = [list(p) for p in pauses]
+    if pauses and pauses[-1][1] is None:
+        pauses[-1][1] = now.isoformat()
+    return pauses
 
 
 def _supplement(dossier, now, **kwargs):
+    request = _open_request(dossier)
+    if request is not None:
+        request.supplemented_at = now
+        request.save(update_fields=["supplemented_at"])
     if dossier.status == Status.INCOMPLETE:
+        dossier.check_due_at = check_due(dossier, now)  # the desk checks it again
         return {}
-    pauses = [list(p) for p in dossier.pauses]
-    pauses[-1][1] = now.isoformat()
-    dossier.pauses = pauses
+    pauses = dossier.pauses = end_pause(dossier.pauses, now)
     dossier.paused_at = None
-    cal = calendar(dossier.performing_agency)
-    procedure = dossier.procedure
-    deadline = cal.due_at(
-        dossier.received_at,
-        procedure.local_duration,
-        procedure.duration_unit,
-        pauses=[(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in pauses],
-        restart_on_supplement=procedure.restart_on_supplement,
+    deadline = deadline_for(
+        dossier, [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in pauses]
     )
     moved = dossier.due_at != dossier.deadline_at  # an apology already moved the appointment
     dossier.deadline_at = deadline
     dossier.due_at = max(dossier.due_at, deadline) if moved else deadline
-    dossier.current_agency = dossier.performing_agency
+    dossier.current_agency = step_agency(dossier, dossier.current_step)
     return {"due_at": deadline.isoformat()}
 
 
+def close_due_at(dossier: Dossier) -> datetime | None:
+    """From when a dossier awaiting a supplement may be closed (rule 4)."""
+    request = _open_request(dossier)
+    if request is None:
+        return None
+    cal = calendar(dossier.performing_agency)
+    return cal.add(request.requested_at, rule("SUPPLEMENT_CLOSE_DAYS"), "days")
+
+
+def _close(dossier, now, **kwargs):
+    due = close_due_at(dossier)
+    if due is None or now < due:
+        raise DossierError(
+            _("A dossier can be closed only %(days)s working days after the supplement request.")
+            % {"days": rule("SUPPLEMENT_CLOSE_DAYS")}
+        )
+    request = _open_request(dossier)
+    request.closed_at = now
+    request.save(update_fields=["closed_at"])
+    dossier.paused_at = None
+    dossier.pauses = end_pause(dossier.pauses, now)
+    return {}
+
+
+def close_unsupplemented(now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Close the dossiers whose supplement did not come within SUPPLEMENT_CLOSE_DAYS
+    (the periodic task). Returns their codes."""
+    now = now or timezone.now()
+    # A cheap upper bound first (calendar days are never fewer than working days).
+    candidates = Dossier.objects.filter(
+        status__in=[Status.AWAITING_SUPPLEMENT, Status.INCOMPLETE],
+        supplement_requests__supplemented_at__isnull=True,
+        supplement_requests__closed_at__isnull=True,
+        supplement_requests__requested_at__lte=now - timedelta(days=rule("SUPPLEMENT_CLOSE_DAYS")),
+    ).distinct()[:limit]
+    closed = []
+    for dossier in candidates:
+        due = close_due_at(dossier)
+        if due is not None and due <= now:
+            act(
+                dossier,
+                Action.CLOSE,
+                None,
+                at=now,
+                comment=_("Not supplemented within %(days)s working days.")
+                % {"days": rule("SUPPLEMENT_CLOSE_DAYS")},
+                check_permission=False,
+            )
+            closed.append(dossier.code)
+    return closed
+
+
 def _complete(dossier, now, *, result="", **kwargs):
+    """Processing finished: the result is signed and ready. Timeliness is judged here, on
+    the date processing finished against the legal deadline (rule 6); an apology's new
+    appointment does not make a late dossier on time."""
     if dossier.chain_id and dossier.parent_id is None:
         waiting = dossier.parts.exclude(status__in=workflow.FINAL).count()
         if waiting or not dossier.parts.exists():
             raise DossierError(_("The inter-agency parts are not all finished."))
-    dossier.result_ready_at = now
+    dossier.finished_at = now
+    dossier.timeliness = calendar(dossier.performing_agency).classify_finished(
+        dossier.deadline_at, now
+    )
     dossier.result = result or dossier.result
     dossier.current_agency = (
-        dossier.received_desk.agency if dossier.received_desk_id else dossier.performing_agency
+        dossier.return_desk.agency
+        if dossier.return_desk_id
+        else dossier.received_desk.agency
+        if dossier.received_desk_id
+        else dossier.performing_agency
     )
     dossier.current_step = None
     dossier.assignee = None
-    return {}
+    return {"timeliness": dossier.timeliness}
 
 
 def _return_result(dossier, now, **kwargs):
-    cal = calendar(dossier.performing_agency)
-    ready = dossier.result_ready_at or now
-    dossier.timeliness = cal.classify_finished(dossier.deadline_at, ready)
-    return {"timeliness": dossier.timeliness}
+    dossier.returned_at = now
+    return {}
 
 
 def _refuse(dossier, now, *, comment="", **kwargs):
@@ -452,14 +795,67 @@ def _refuse(dossier, now, *, comment="", **kwargs):
     return {}
 
 
-def _apologise(dossier, now, *, new_due_at=None, comment="", **kwargs):
+def _withdraw(dossier, now, *, comment="", **kwargs):
+    """The applicant asked to stop: the desk records the request and issues the stop
+    notice (rule 7)."""
+    if not comment.strip():
+        raise DossierError(_("Record the applicant's request to stop (its date and reason)."))
+    dossier.paused_at = None
+    dossier.pauses = end_pause(dossier.pauses, now)
+    request = _open_request(dossier)
+    if request is not None:
+        request.closed_at = now
+        request.save(update_fields=["closed_at"])
+    return {}
+
+
+def apology_due_by(dossier: Dossier) -> datetime | None:
+    """The latest instant to send the apology: APOLOGY_LEAD_DAYS working days before the
+    appointment (rule 5)."""
+    if not dossier.due_at or dossier.apologised_at:
+        return None
+    cal = calendar(dossier.performing_agency)
+    lead = cal.hours.day * rule("APOLOGY_LEAD_DAYS")
+    # Step back by calendar days until a full lead of working time lies before the
+    # appointment, then forward by the surplus: the exact instant.
+    for days_back in range(1, 60):
+        candidate = dossier.due_at - timedelta(days=days_back)
+        surplus = cal.elapsed(candidate, dossier.due_at) - lead
+        if surplus >= timedelta(0):
+            return cal.add(candidate, surplus) if surplus else candidate
+    return dossier.due_at - lead
+
+
+def _apologise(dossier, now, *, new_due_at=None, comment="", reason="", **kwargs):
+    if dossier.apologised_at is not None and rule("MAX_REAPPOINTMENTS") <= 1:
+        raise DossierError(_("The appointment was already moved once; it cannot be moved again."))
     if new_due_at is None or (dossier.due_at and new_due_at <= dossier.due_at):
         raise DossierError(_("The new appointment must be after the current one."))
+    latest = dossier.received_at + timedelta(days=rule("MAX_APPOINTMENT_DAYS"))
+    if new_due_at > latest:
+        raise DossierError(
+            _("The new appointment cannot be more than %(days)s days after receipt.")
+            % {"days": rule("MAX_APPOINTMENT_DAYS")}
+        )
     if not comment.strip():
         raise DossierError(_("Give the reason for the delay."))
+    data = {}
+    due_by = apology_due_by(dossier)
+    if due_by is not None and now > due_by:
+        if not reason:
+            raise ReasonRequired(
+                _(
+                    "The apology should have been sent %(days)s working day(s) before the "
+                    "appointment: give the reason it is late."
+                )
+                % {"days": rule("APOLOGY_LEAD_DAYS")}
+            )
+        data = {"late": True, "reason": reason}
     previous = dossier.due_at
     dossier.due_at = new_due_at
+    dossier.apologised_at = now
     return {
+        **data,
         "previous_due_at": previous.isoformat() if previous else None,
         "new_due_at": new_due_at.isoformat(),
     }
@@ -468,13 +864,17 @@ def _apologise(dossier, now, *, new_due_at=None, comment="", **kwargs):
 def _hand_over(dossier, now, *, to_agency=None, to_user=None, **kwargs):
     if to_agency is None:
         raise DossierError(_("Choose the agency to hand the dossier to."))
+    if not handover_agencies(dossier).filter(pk=to_agency.pk).exists():
+        raise DossierError(_("The dossier cannot be handed over to this agency."))
+    if to_user is not None and not officers_for(to_agency, None).filter(pk=to_user.pk).exists():
+        raise DossierError(_("This officer does not work at the chosen agency."))
     dossier.current_agency = to_agency
     dossier.assignee = to_user
     return {"to_agency": to_agency.code}
 
 
 def _hand_back(dossier, now, **kwargs):
-    dossier.current_agency = dossier.performing_agency
+    dossier.current_agency = step_agency(dossier, dossier.current_step)
     dossier.assignee = None
     return {}
 
@@ -541,7 +941,7 @@ def _open_parts(parent: Dossier, position, actor, now) -> list[Dossier]:
             current_agency=agency,
             current_step=step,
         )
-        _start_clock(part, now)
+        start_clock(part, now)
         part.save()
         _event(
             part,
@@ -602,7 +1002,7 @@ def _return_part(part: Dossier, actor, now) -> None:
 HANDLERS = {
     Action.RECEIVE: _receive,
     Action.FORWARD: _forward,
-    Action.APPROVE: _forward,
+    Action.APPROVE: _approve,
     Action.REQUEST_SUPPLEMENT: _request_supplement,
     Action.SUPPLEMENT: _supplement,
     Action.COMPLETE: _complete,
@@ -611,10 +1011,14 @@ HANDLERS = {
     Action.APOLOGISE: _apologise,
     Action.HAND_OVER: _hand_over,
     Action.HAND_BACK: _hand_back,
+    Action.WITHDRAW: _withdraw,
+    Action.CLOSE: _close,
 }
 
 
-def _event(dossier, action, before, after, actor, at, *, comment="", step=None, data=None):
+def _event(
+    dossier, action, before, after, actor, at, *, comment="", step=None, data=None, notify=True
+):
     previous = dossier.events.order_by("-at", "-id").first() if before is not None else None
     used = 0
     if previous is not None and dossier.received_at and before in workflow.RUNNING:
@@ -634,9 +1038,11 @@ def _event(dossier, action, before, after, actor, at, *, comment="", step=None, 
         working_seconds=max(used, 0),
         data=data or {},
     )
-    if action in notifications.NOTIFIED and not dossier.parent_id:
-        # Side effects wait for the commit: a rolled-back change tells nobody anything.
-        transaction.on_commit(lambda: tasks.notify_applicant.enqueue(event.pk))
+    if notify and action in notifications.NOTIFIED and not dossier.parent_id:
+        # An outbox row in this transaction, sent after the commit: a rolled-back change
+        # tells nobody anything, and a mail outage loses nothing (docs/outbox.md).
+        notifications.enqueue(event)
+    return event
 
 
 # --- Delegation -------------------------------------------------------------------------------
@@ -652,6 +1058,9 @@ def delegate(*, leader, deputy, agency, starts_at, ends_at, reason="", actor=Non
     from motcua.org.constants import Role
     from motcua.org.models import Officer
 
+    for instant in (starts_at, ends_at):
+        if not 2000 <= instant.year <= 2099:
+            raise DossierError(_("A delegation's dates must fall between 2000 and 2099."))
     if ends_at <= starts_at:
         raise DossierError(_("The delegation must end after it starts."))
     if deputy.pk == leader.pk:

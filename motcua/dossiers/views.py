@@ -4,13 +4,11 @@ Every view asks `permissions` what the user may see and do; every change goes th
 `services`. The queue is one query per page (no COUNT, no per-row permission check).
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +19,8 @@ from django.views.decorators.http import require_POST
 from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import search
+from motcua.core import audit
+from motcua.core.text import fold
 from motcua.dossiers import permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
 from motcua.dossiers.models import STATUS_CHOICES, Channel, Delegation, Dossier
@@ -28,23 +28,53 @@ from motcua.dossiers.validation import InvalidApplicant
 from motcua.dossiers.workflow import OPEN, Action, Status
 from motcua.org.constants import Role
 from motcua.org.models import Agency, Desk, User
+from motcua.worktime import calendars, core
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 FIELD_MESSAGES = {
     "required": gettext_lazy("This field is required."),
     "invalid": gettext_lazy("This value is not valid."),
 }
+URGENCY_CLASS = {
+    core.OVERDUE: "overdue",
+    core.DUE_SOON: "due-soon",
+    core.WITHIN_DEADLINE: "in-time",
+}
 
 
 def urgency(dossier, now) -> str:
-    """A colour class for the queue: overdue, due within a working day, or in time."""
-    if dossier.status not in OPEN or dossier.due_at is None:
-        return "paused" if dossier.status == Status.AWAITING_SUPPLEMENT else "none"
-    if dossier.due_at < now:
-        return "overdue"
-    if services.calendar(None).elapsed(now, dossier.due_at) <= timedelta(hours=8):
-        return "due-soon"
-    return "in-time"
+    """A colour class for the queue, by the one urgency rule (worktime.calendars.urgency,
+    DUE_SOON_FRACTION): overdue, due soon or within the deadline. A dossier the desk must
+    still check is judged on its check deadline; one awaiting a supplement is paused (its
+    clock is stopped), one whose result is ready is done: neither is ever overdue."""
+    status = dossier.status
+    if status == Status.AWAITING_SUPPLEMENT:
+        return "paused"
+    if status == Status.INCOMPLETE:
+        return "paused"
+    if status == Status.RESULT_READY:
+        return "ready"
+    if status not in OPEN:
+        return "none"
+    if status == Status.SUBMITTED:
+        start, due = dossier.submitted_at, dossier.check_due_at
+    else:
+        start, due = dossier.received_at, dossier.due_at
+    if start is None or due is None:
+        return "none"
+    try:
+        return URGENCY_CLASS[calendars.urgency(start, due, now)]
+    except (ValueError, OverflowError):  # an instant beyond the calendar (bad old data)
+        return "overdue" if due < now else "in-time"
+
+
+SORTS = {
+    "due": (F("due_at").asc(nulls_last=True), "id"),
+    # Dossiers the desk must still check first, by their check deadline.
+    "check": (F("check_due_at").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id"),
+    "received": (F("received_at").desc(nulls_last=True), "-id"),
+}
 
 
 class QueueFilter(forms.Form):
@@ -54,7 +84,37 @@ class QueueFilter(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     mine = forms.BooleanField(required=False)
     overdue = forms.BooleanField(required=False)
-    page = forms.IntegerField(required=False, min_value=1)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("due", gettext_lazy("By appointment")),
+            ("check", gettext_lazy("By the desk's check deadline")),
+            ("received", gettext_lazy("Newest received")),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+
+
+def matching(dossiers, query: str):
+    """Dossiers whose code, applicant's ID number, phone or name (folded, from the start of
+    a word), or procedure match the officer's search."""
+    from motcua.dossiers.validation import normalise_phone
+
+    q = query.strip()
+    folded = fold(q)
+    condition = Q(code__icontains=q)
+    digits = q.replace(" ", "")
+    if digits.isdigit() and len(digits) in (9, 12):
+        condition |= Q(applicant__id_number=digits)
+    phone = normalise_phone(q)
+    if phone:
+        condition |= Q(applicant__phone=phone)
+    if folded:
+        condition |= Q(applicant__name_folded__startswith=folded) | Q(
+            applicant__name_folded__contains=f" {folded}"
+        )
+        condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
+    return dossiers.filter(condition)
 
 
 @login_required
@@ -73,13 +133,15 @@ def queue(request):
     if data.get("mine"):
         dossiers = dossiers.filter(assignee=request.user)
     if data.get("overdue"):
-        dossiers = dossiers.filter(due_at__lt=now)
+        # Overdue: the appointment passed while the clock runs (not paused, not finished).
+        dossiers = dossiers.filter(
+            status__in=[Status.RECEIVED, Status.PROCESSING], due_at__lt=now
+        ) | dossiers.filter(status=Status.SUBMITTED, check_due_at__lt=now)
     if data.get("q"):
-        q = data["q"].strip()
-        matching = search(Procedure.objects.all(), q).values("pk")
-        dossiers = dossiers.filter(Q(code__icontains=q) | Q(procedure__in=matching))
+        dossiers = matching(dossiers, data["q"])
     page = data.get("page") or 1
-    rows = list(dossiers.order_by("due_at", "id")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    order = SORTS[data.get("sort") or "due"]
+    rows = list(dossiers.order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = [(d, urgency(d, now)) for d in rows[:PAGE_SIZE]]
     query = request.GET.copy()
@@ -100,7 +162,7 @@ def queue(request):
             "rows": rows,
             "page": page,
             "prev_url": page_url(page - 1) if page > 1 else "",
-            "next_url": page_url(page + 1) if has_next else "",
+            "next_url": page_url(page + 1) if has_next and page < MAX_PAGE else "",
             "now": now,
         },
     )
@@ -115,6 +177,7 @@ def _visible_or_404(user, code) -> Dossier:
             "current_agency",
             "performing_agency",
             "received_desk__agency",
+            "return_desk__agency",
             "current_step",
             "assignee",
             "parent",
@@ -127,21 +190,56 @@ def _visible_or_404(user, code) -> Dossier:
     return dossier
 
 
+# How the dossier page lays out the actions an officer may take: one primary button (the
+# next thing to do), the others secondary, and the destructive ones behind a confirmation.
+PRIMARY = [
+    Action.RECEIVE,
+    Action.FORWARD,
+    Action.APPROVE,
+    Action.COMPLETE,
+    Action.RETURN_RESULT,
+    Action.SUPPLEMENT,
+    Action.HAND_BACK,
+]
+DESTRUCTIVE = frozenset({Action.REFUSE, Action.WITHDRAW, Action.CLOSE})
+NEEDS_COMMENT = frozenset(
+    {Action.REQUEST_SUPPLEMENT, Action.REFUSE, Action.APOLOGISE, Action.WITHDRAW, Action.CLOSE}
+)
+
+
+def grouped(actions: list[Action]) -> dict:
+    primary = next((a for a in PRIMARY if a in actions), None)
+    return {
+        "primary": primary,
+        "secondary": [a for a in actions if a != primary and a not in DESTRUCTIVE],
+        "destructive": [a for a in actions if a in DESTRUCTIVE],
+    }
+
+
 class ActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action])
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    to_user = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    comment = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    to_user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    to_agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
     new_due_at = forms.DateTimeField(
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
     )
-    result = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-def _colleagues(dossier):
-    """Officers the dossier can be forwarded to: those of the agency it is at."""
-    return (
-        User.objects.filter(posts__agency=dossier.current_agency).distinct().order_by("full_name")
+    result = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in DESTRUCTIVE and not data.get("confirm"):
+            raise forms.ValidationError(_("Tick the box to confirm this action."))
+        return data
 
 
 @login_required
@@ -154,20 +252,43 @@ def detail(request, code):
 def document(request, code, pk):
     """An attached file, to whoever may see the dossier (never a public media URL)."""
     dossier = _visible_or_404(request.user, code)
-    return uploads.response(get_object_or_404(dossier.documents.exclude(file=""), pk=pk))
+    document = get_object_or_404(dossier.documents.exclude(file=""), pk=pk)
+    return uploads.response(document, request.user)
 
 
 def _detail_context(request, dossier, form=None):
+    now = timezone.now()
+    actions = permissions.allowed_actions(request.user, dossier)
+    close_due_at = (
+        services.close_due_at(dossier)
+        if dossier.status in (Status.AWAITING_SUPPLEMENT, Status.INCOMPLETE)
+        else None
+    )
+    if Action.CLOSE in actions and (close_due_at is None or now < close_due_at):
+        actions.remove(Action.CLOSE)  # offered only once the supplement is overdue
+    if Action.APOLOGISE in actions and dossier.apologised_at:
+        actions.remove(Action.APOLOGISE)  # one re-appointment only
     return {
         "dossier": dossier,
         "events": dossier.events.select_related("actor", "agency", "step", "assignee"),
         "documents": dossier.documents.all(),
         "parts": dossier.parts.select_related("performing_agency", "procedure"),
-        "actions": permissions.allowed_actions(request.user, dossier),
-        "colleagues": _colleagues(dossier),
+        "supplements": dossier.supplement_requests.select_related("requested_by"),
+        "actions": actions,
+        "groups": grouped(actions),
+        "targets": services.forward_targets(dossier)
+        if {Action.FORWARD, Action.APPROVE} & set(actions)
+        else [],
+        "agencies": services.handover_agencies(dossier) if Action.HAND_OVER in actions else [],
+        "window_ends": services.supplement_window_ends(dossier)
+        if Action.REQUEST_SUPPLEMENT in actions
+        else None,
+        "apology_due_by": services.apology_due_by(dossier) if Action.APOLOGISE in actions else None,
+        "close_due_at": close_due_at,
         "form": form,
-        "urgency": urgency(dossier, timezone.now()),
-        "action_labels": ACTION_LABELS,
+        "now": now,
+        "urgency": urgency(dossier, now),
+        "action_labels": dict(ACTION_LABELS),
     }
 
 
@@ -176,7 +297,6 @@ def _detail_context(request, dossier, form=None):
 def act(request, code):
     dossier = _visible_or_404(request.user, code)
     form = ActionForm(request.POST)
-    form.fields["to_user"].queryset = _colleagues(dossier)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -185,11 +305,15 @@ def act(request, code):
                 data["action"],
                 request.user,
                 comment=data["comment"],
+                reason=data["reason"],
                 to_user=data["to_user"],
+                to_agency=data["to_agency"],
                 new_due_at=data["new_due_at"],
                 result=data["result"],
             )
         except services.DossierError as error:
+            if isinstance(error, services.NotAllowed):
+                audit.refused(request.user, f"dossier.{data['action']}", dossier)
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -224,7 +348,11 @@ class ReceiveForm(forms.Form):
 
 
 def _desks_of(user):
-    return Desk.objects.filter(officers__user=user, is_active=True).distinct()
+    """The desks where the user holds a desk officer's post in force."""
+    from motcua.org.models import Officer
+
+    posts = Officer.objects.valid_on(timezone.localdate()).filter(user=user, role=Role.DESK_OFFICER)
+    return Desk.objects.filter(pk__in=posts.values("desk_id"), is_active=True)
 
 
 @login_required

@@ -6,13 +6,17 @@ A dossier (hồ sơ) moves through these statuses:
         │                     │  ▲                  │  ▲   ▲                    │
         │                     │  └─────supplement───┼──┘   │              return_result
         │                     └─request_supplement─▶awaiting_supplement     ▼
-        └── refuse / withdraw from any open status ──────────────────────▶ returned
-                                                   refused, withdrawn (final)
+        └── refuse / withdraw before a result exists ─────────────────────▶ returned
+                                      refused, withdrawn, closed (final)
 
 `submitted` is an online or postal dossier the desk has not yet checked; a counter dossier
 is received directly. A submitted dossier found incomplete goes to `incomplete` (guided to
 complete it; nothing is received, no clock runs) and back to `submitted` when completed.
-After receipt, a supplement request pauses the clock (`awaiting_supplement`). `forward`,
+After receipt, a supplement request stops the clock (`awaiting_supplement`); by default the
+time limit restarts when the complete dossier comes back. A dossier not supplemented in time
+(15 working days by default) may be `close`d. A stop on the applicant's request
+(`withdraw`, with a stop notice) is possible only while no decision or result exists: not
+once the result is ready. `forward`,
 `approve`, `hand_over` and `hand_back` move the dossier between steps, officers and
 agencies without changing its status. `apologise` records a late-apology letter with a new
 appointment and changes nothing else.
@@ -32,6 +36,7 @@ class Status(StrEnum):
     RETURNED = "returned"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
 
 
 class Action(StrEnum):
@@ -48,6 +53,7 @@ class Action(StrEnum):
     APOLOGISE = "apologise"
     HAND_OVER = "hand_over"
     HAND_BACK = "hand_back"
+    CLOSE = "close"
 
 
 NEW = None  # the "status" of a dossier that does not exist yet
@@ -61,7 +67,7 @@ OPEN = frozenset(
         Status.RESULT_READY,
     }
 )
-FINAL = frozenset({Status.RETURNED, Status.REFUSED, Status.WITHDRAWN})
+FINAL = frozenset({Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.CLOSED})
 RUNNING = frozenset({Status.RECEIVED, Status.PROCESSING, Status.RESULT_READY})
 """Statuses in which the deadline clock runs (it is paused while awaiting a supplement)."""
 
@@ -85,18 +91,12 @@ TRANSITIONS: dict[Action, dict[Status | None, Status]] = {
     },
     Action.WITHDRAW: {
         s: S.WITHDRAWN
-        for s in (
-            S.SUBMITTED,
-            S.INCOMPLETE,
-            S.RECEIVED,
-            S.PROCESSING,
-            S.AWAITING_SUPPLEMENT,
-            S.RESULT_READY,
-        )
+        for s in (S.SUBMITTED, S.INCOMPLETE, S.RECEIVED, S.PROCESSING, S.AWAITING_SUPPLEMENT)
     },
-    Action.APOLOGISE: {s: s for s in (S.RECEIVED, S.PROCESSING, S.AWAITING_SUPPLEMENT)},
+    Action.APOLOGISE: {s: s for s in (S.RECEIVED, S.PROCESSING)},
     Action.HAND_OVER: {S.PROCESSING: S.PROCESSING},
     Action.HAND_BACK: {S.PROCESSING: S.PROCESSING},
+    Action.CLOSE: {S.INCOMPLETE: S.CLOSED, S.AWAITING_SUPPLEMENT: S.CLOSED},
 }
 
 

@@ -1,8 +1,10 @@
 """User journeys in a real browser (Playwright driving Debian's Chromium).
 
-1. A counter dossier: receipt at the desk, review, a supplement round, approval, return;
-   an officer of another agency sees none of it.
+1. A counter dossier: receipt at the desk, review, a supplement round, the leader's
+   signature, return; an officer of another agency sees none of it.
 2. An inter-agency dossier through three agencies, each seeing only its part.
+3. Late: supplement → the time limit restarts → one apology with a new date → processing
+   finished → result returned, each shown on the dossier page.
 """
 
 import os
@@ -67,17 +69,30 @@ class Officer:
     def open(self, code):
         self.page.goto(f"{self.base}/office/dossiers/{code}/")
 
-    def act(self, code, action, comment="", to_user=None, result=""):
+    def act(self, code, action, comment="", to_user=None, result="", new_due_at=None):
         self.open(code)
         form = self.page.locator(f"form:has(button[name=do][value={action}])")
+        folded = self.page.locator(f"details:has(button[name=do][value={action}])")
+        if folded.count():  # secondary and destructive actions open on a click
+            folded.locator("summary").click()
         if to_user is not None:
             form.locator("select[name=to_user]").select_option(str(to_user.pk))
         if comment:
             form.locator("textarea[name=comment]").fill(comment)
         if result:
             form.locator("textarea[name=result]").fill(result)
+        if new_due_at is not None:
+            form.locator("input[name=new_due_at]").fill(new_due_at.strftime("%Y-%m-%dT%H:%M"))
+        if form.locator("input[name=confirm]").count():
+            form.locator("input[name=confirm]").check()
         form.locator(f"button[name=do][value={action}]").click()
         self.page.wait_for_url(f"{self.base}/office/dossiers/{code}/")
+
+    def actions(self, code) -> list[str]:
+        self.open(code)
+        return self.page.locator("aside.actions button[name=do]").evaluate_all(
+            "buttons => buttons.map(b => b.value)"
+        )
 
     def close(self):
         self.context.close()
@@ -122,8 +137,17 @@ def test_counter_dossier_journey(browser, live_server):
     desk.act(dossier.code, "supplement")
     specialist.act(dossier.code, "forward", to_user=o("justice", R.LEADER), comment="Đủ điều kiện")
     leader = Officer(browser, live_server, o("justice", R.LEADER))
-    leader.act(dossier.code, "approve")
+    # The leader's step is the last: one primary button signs the result.
+    leader.open(dossier.code)
+    assert leader.page.locator("form.primary button[name=do]").get_attribute("value") == (
+        "complete"
+    )
     leader.act(dossier.code, "complete", result="Phiếu lý lịch tư pháp số 01/2025")
+    # The desk sees "return" at once, as its primary action.
+    desk.open(dossier.code)
+    assert desk.page.locator("form.primary button[name=do]").get_attribute("value") == (
+        "return_result"
+    )
     desk.act(dossier.code, "return_result")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED and dossier.timeliness
@@ -179,3 +203,45 @@ def test_inter_agency_dossier_through_three_agencies(browser, live_server, chain
     assert parent.parts.filter(status=Status.RETURNED).count() == 3
     leader.close()
     desk.close()
+
+
+def test_late_dossier_supplement_restart_apology_finished_returned(browser, live_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from motcua.dossiers import services
+    from motcua.dossiers.tests.factories import receive_at_counter
+
+    province = make_province()
+    o = province.officer
+    dossier = receive_at_counter(province)
+    first_due = dossier.due_at
+    desk = Officer(browser, live_server, o("justice", R.DESK_OFFICER))
+    specialist = Officer(browser, live_server, o("justice", R.SPECIALIST))
+    leader = Officer(browser, live_server, o("justice", R.LEADER))
+    desk.act(dossier.code, "forward", to_user=o("justice", R.SPECIALIST))
+    specialist.act(dossier.code, "request_supplement", comment="Bổ sung giấy khai sinh")
+    assert "supplement" in desk.actions(dossier.code)
+    desk.act(dossier.code, "supplement")
+    dossier.refresh_from_db()
+    supplemented = dossier.supplement_requests.get().supplemented_at
+    # The 5-day time limit ran again from the supplement (rule 4).
+    assert dossier.due_at == services.calendar(province.justice).due_at(supplemented, 5, "days")
+    assert dossier.due_at >= first_due
+    new_date = timezone.localtime(dossier.due_at + timedelta(days=7)).replace(second=0)
+    new_date = new_date.replace(microsecond=0)
+    leader.act(dossier.code, "apologise", comment="Chờ cơ quan phối hợp", new_due_at=new_date)
+    dossier.refresh_from_db()
+    assert dossier.apologised_at and dossier.due_at == new_date
+    assert "apologise" not in leader.actions(dossier.code)  # only once
+    specialist.act(dossier.code, "forward", to_user=o("justice", R.LEADER))
+    leader.act(dossier.code, "complete", result="Phiếu lý lịch tư pháp")
+    desk.act(dossier.code, "return_result")
+    dossier.refresh_from_db()
+    assert dossier.finished_at and dossier.returned_at and dossier.timeliness
+    desk.open(dossier.code)
+    facts = desk.page.inner_text("dl.facts")
+    assert "Hoàn thành xử lý" in facts and "Đã trả kết quả" in facts
+    for session in (desk, specialist, leader):
+        session.close()

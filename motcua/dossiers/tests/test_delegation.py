@@ -38,7 +38,7 @@ def test_deputy_approves_only_while_the_delegation_is_in_force(client, province)
     leader = province.officer("justice", R.LEADER)
     deputy = province.officer("justice", R.SPECIALIST)
     dossier = at_leader_step(province)
-    assert not permissions.can(fresh(deputy), Action.APPROVE, dossier)
+    assert not permissions.can(fresh(deputy), Action.COMPLETE, dossier)
     now = timezone.now()
     delegation = services.delegate(
         leader=leader,
@@ -48,11 +48,11 @@ def test_deputy_approves_only_while_the_delegation_is_in_force(client, province)
         ends_at=now + timedelta(days=3),
         reason="Đi công tác",
     )
-    assert permissions.can(fresh(deputy), Action.APPROVE, dossier)
-    dossier = services.act(dossier, Action.APPROVE, fresh(deputy))
+    assert permissions.can(fresh(deputy), Action.COMPLETE, dossier)
+    dossier = services.act(dossier, Action.COMPLETE, fresh(deputy))
     assert dossier.status in (Status.PROCESSING, Status.RESULT_READY)
     # The event says whose approval the deputy gave, and the dossier page shows it.
-    approval = dossier.events.get(action=Action.APPROVE)
+    approval = dossier.events.get(action=Action.COMPLETE)
     assert approval.actor == deputy
     assert approval.data["on_behalf_of"] == leader.username
     assert approval.data["delegation"] == delegation.pk
@@ -60,7 +60,7 @@ def test_deputy_approves_only_while_the_delegation_is_in_force(client, province)
     page = client.get(f"/office/dossiers/{dossier.code}/").content.decode()
     assert f"(thừa ủy quyền của {leader.username})" in page
     services.end_delegation(delegation, actor=leader)
-    assert not permissions.can(fresh(deputy), Action.APPROVE, dossier)
+    assert not permissions.can(fresh(deputy), Action.COMPLETE, dossier)
     assert Delegation.objects.filter(pk=delegation.pk).exists()  # kept, ended
     actions = list(
         AuditEvent.objects.filter(object_type="dossiers.delegation", object_id=str(delegation.pk))

@@ -87,12 +87,11 @@ def test_dossier_page_offers_only_the_role_actions_and_acts(client, province):
     dossier = receive(province)
     client.force_login(province.officer("justice", R.DESK_OFFICER))
     page = client.get(dossier.get_absolute_url())
-    assert set(page.context["actions"]) == {
-        Action.FORWARD,
-        Action.REQUEST_SUPPLEMENT,
-        Action.REFUSE,
-        Action.WITHDRAW,
-    }
+    # After receipt the desk transfers the dossier or records a stop; asking for a
+    # supplement and refusing are now the competent unit's (test_rules_tables.py).
+    assert set(page.context["actions"]) == {Action.FORWARD, Action.WITHDRAW}
+    assert page.context["groups"]["primary"] == Action.FORWARD
+    assert page.context["groups"]["destructive"] == [Action.WITHDRAW]
     response = client.post(f"/office/dossiers/{dossier.code}/act/", {"action": "forward"})
     assert response.status_code == 302
     dossier.refresh_from_db()
@@ -101,7 +100,7 @@ def test_dossier_page_offers_only_the_role_actions_and_acts(client, province):
 
 def test_refusal_without_reasons_is_refused_with_a_message(client, province):
     dossier = receive(province)
-    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    client.force_login(province.officer("justice", R.LEADER))
     response = client.post(
         f"/office/dossiers/{dossier.code}/act/", {"action": "refuse", "comment": ""}
     )
@@ -233,3 +232,83 @@ def test_any_desk_receives_a_commune_procedure_for_another_area(client, province
     assert dossier.received_desk == province.officer("justice", R.DESK_OFFICER).posts.get().desk
     assert dossier.return_desk == commune_desk
     assert dossier.code.startswith(communes[1].code)
+
+
+def test_queue_finds_a_dossier_by_applicant_name_id_number_or_phone(client, province):
+    mine = receive(province)
+    other = services.receive(
+        procedure=province.procedure,
+        applicant={
+            **APPLICANT,
+            "full_name": "Trần Thị Bình",
+            "id_number": "035190001111",
+            "phone": "0987654321",
+        },
+        channel=Channel.COUNTER,
+        actor=province.officer("justice", R.DESK_OFFICER),
+        desk=province.officer("justice", R.DESK_OFFICER).posts.get().desk,
+        documents=province.documents(),
+    )
+    client.force_login(province.officer("justice", R.LEADER))
+
+    def found(q):
+        return {d.code for d, _ in client.get("/office/", {"q": q}).context["rows"]}
+
+    assert found("nguyen van an") == {mine.code}  # folded, like the catalogue search
+    assert found("BÌNH") == {other.code}  # a word of the name, any case and accents
+    assert found("035190001111") == {other.code}  # ID number
+    assert found("0912 345 678") == {mine.code}  # phone, as typed
+    assert found("+84912345678") == {mine.code}
+    assert found(mine.code[-8:]) == {mine.code}  # part of the code
+    assert found("an") == {mine.code}  # "An", the start of a word of the name
+    assert found("guyen") == set()  # inside a word: not a match
+
+
+def test_queue_refuses_hostile_pages_without_an_error(client, province):
+    receive(province)
+    client.force_login(province.officer("justice", R.LEADER))
+    for page in ("99999999999999999999", "-1", "0", "abc"):
+        response = client.get("/office/", {"page": page})
+        assert response.status_code == 200
+    assert client.get("/office/", {"page": "10000"}).context["rows"] == []
+
+
+def test_menus_show_only_what_the_role_may_use(client, province):
+    for role, receive_link, delegations_link in (
+        (R.DESK_OFFICER, True, False),
+        (R.SPECIALIST, False, False),
+        (R.LEADER, False, True),
+    ):
+        client.force_login(province.officer("justice", role))
+        page = client.get("/office/").content.decode()
+        assert ('href="/office/receive/"' in page) is receive_link, role
+        assert ('href="/office/delegations/"' in page) is delegations_link, role
+    client.force_login(province.officer("justice", R.SPECIALIST))
+    assert client.get("/office/receive/").status_code == 404
+
+
+def test_an_officer_whose_post_ended_cannot_open_the_desk_screen(client, province):
+    from datetime import date
+
+    from motcua.org.models import Officer
+
+    desk = province.officer("justice", R.DESK_OFFICER)
+    Officer.objects.filter(user=desk).update(valid_to=date(2025, 1, 1))
+    client.force_login(desk)
+    assert client.get("/office/receive/").status_code == 404
+
+
+def test_destructive_actions_need_a_confirmation_and_a_reason(client, province):
+    dossier = receive(province)
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    url = f"/office/dossiers/{dossier.code}/act/"
+    unconfirmed = client.post(url, {"action": "withdraw", "comment": "Đơn xin rút"})
+    assert unconfirmed.status_code == 400
+    no_reason = client.post(url, {"action": "withdraw", "confirm": "1", "comment": ""})
+    assert no_reason.status_code == 400
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED and dossier.events.count() == 1
+    done = client.post(url, {"action": "withdraw", "confirm": "1", "comment": "Đơn xin rút"})
+    assert done.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.WITHDRAWN

@@ -43,7 +43,7 @@ JOURNEYS = [
         ],
     ),
     ("refused", [(S.PROCESSING, A.REFUSE, S.REFUSED)]),
-    ("withdrawn", [(S.RESULT_READY, A.WITHDRAW, S.WITHDRAWN)]),
+    ("withdrawn", [(S.PROCESSING, A.WITHDRAW, S.WITHDRAWN)]),
     ("late apology", [(S.PROCESSING, A.APOLOGISE, S.PROCESSING)]),
 ]
 
@@ -89,3 +89,28 @@ def test_dossier_codes_round_trip():
         parse_code("000.00.37.H40-2602-1")
     with pytest.raises(ValueError):
         format_code("A", date(2026, 1, 1), 0)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "scheme"),
+    [
+        # rules file, "Dossier code": the 2018–2020 records and a 2026 provincial code
+        ("000.00.37.H40", "qcvn-102-2016"),
+        ("H15.50.05.13", "qd-20-2020"),
+        ("H40.1", None),
+        ("000.00.37.H40" + ".01" * 10, None),  # longer than 35 characters
+    ],
+)
+def test_agency_identifier_schemes(identifier, scheme):
+    from motcua.dossiers.codes import identifier_scheme
+
+    assert identifier_scheme(identifier) == scheme
+
+
+def test_a_2026_provincial_code_and_a_long_sequence():
+    from datetime import date
+
+    assert parse_code("H15.50.05.13-261008-0975") == ("H15.50.05.13", date(2026, 10, 8), 975)
+    assert format_code("H15.50.05.13", date(2026, 10, 8), 10000) == "H15.50.05.13-261008-10000"
+    with pytest.raises(ValueError):  # year 1 would print as "01": refused, never ambiguous
+        format_code("H15.50.05.13", date(1, 1, 1), 1)
