@@ -2,9 +2,12 @@
 
 Who may print is who may see: a dossier's forms are served through
 `permissions.visible_dossiers`, as its page is, and a desk's tracking book to the officers
-of the desk's agency (`permissions.agency_ids`). Everyone else gets 404.
+of the desk's agency (`permissions.agency_ids`). Everyone else gets 404. Forms are known by
+name (`forms_data`); the file name carries the name, never a number. Each printed form
+is a read of personal data and writes an audit row (`_printed`, `_book_printed`).
 """
 
+import functools
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -17,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from motcua.core import audit
+from motcua.dossiers import forms_data as forms
 from motcua.dossiers import permissions, printing, services
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.workflow import Action
@@ -30,13 +35,58 @@ BOOK_EVENTS = [
     Action.HAND_OVER,
     Action.REQUEST_SUPPLEMENT,
     Action.APOLOGISE,
+    Action.REFUSE,
+    Action.WITHDRAW,
 ]
+BOOK_YEARS = (1900, 9998)  # a period outside these years is refused, not converted
 
 
 def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
     response = HttpResponse(printing.render_pdf(template, context), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def _printed(view):
+    """Audits a printed dossier form, a read of personal data: "dossier.printed" against the
+    dossier, with the form's name, once the PDF is made (a 404 or a redirect writes nothing)."""
+
+    @functools.wraps(view)
+    def wrapper(request, code, *args, **kwargs):
+        response = view(request, code, *args, **kwargs)
+        if response.status_code == 200:
+            pk = Dossier.objects.filter(code=code).values_list("pk", flat=True).first()
+            audit.record_about(
+                "dossier.printed",
+                Dossier._meta.label_lower,
+                pk,
+                request.user,
+                code,
+                form=view.__name__,
+            )
+        return response
+
+    return wrapper
+
+
+def _book_printed(view):
+    """Audits a printed tracking book: "desk.book_printed" against the desk, with the period."""
+
+    @functools.wraps(view)
+    def wrapper(request, desk_id, *args, **kwargs):
+        response = view(request, desk_id, *args, **kwargs)
+        if response.status_code == 200:
+            audit.record_about(
+                "desk.book_printed",
+                Desk._meta.label_lower,
+                desk_id,
+                request.user,
+                start=request.GET.get("from", ""),
+                end=request.GET.get("to", ""),
+            )
+        return response
+
+    return wrapper
 
 
 def _dossier_or_404(user, code, *, received=True) -> Dossier:
@@ -89,60 +139,79 @@ def lookup_url(request, dossier) -> str:
     return request.build_absolute_uri(f"{path}?{urlencode({'secret': dossier.secret})}")
 
 
+@_printed
 @never_cache
 @login_required
 def receipt(request, code):
-    """Mẫu 01 – Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    """Receipt: Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
     dossier = _dossier_or_404(request.user, code)
     if dossier.parent_id:  # an inter-agency part: the applicant holds the whole one's receipt
         raise Http404
     context = printing.receipt_context(dossier, _events(dossier), lookup_url(request, dossier))
-    return _pdf(printing.TEMPLATES["01"], context, f"{dossier.code}-mau-01.pdf")
+    return _pdf(printing.TEMPLATES[forms.RECEIPT], context, f"{dossier.code}-receipt.pdf")
 
 
+@_printed
 @never_cache
 @login_required
 def supplement_request(request, code):
-    """Mẫu 02 – Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
+    """Supplement request: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
     dossier = _dossier_or_404(request.user, code, received=False)  # online ones, too
     event = _event_or_404(request, _events(dossier), Action.REQUEST_SUPPLEMENT)
     context = printing.supplement_context(dossier, event)
-    return _pdf(printing.TEMPLATES["02"], context, f"{dossier.code}-mau-02.pdf")
+    name = forms.SUPPLEMENT_REQUEST
+    return _pdf(printing.TEMPLATES[name], context, f"{dossier.code}-{name}.pdf")
 
 
+@_printed
 @never_cache
 @login_required
 def refusal(request, code):
-    """Mẫu 03 – Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
+    """Refusal: Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
     dossier = _dossier_or_404(request.user, code, received=False)  # refused at the check
     event = _event_or_404(request, _events(dossier), Action.REFUSE)
     posts = permissions.posts(event.actor, at=event.at) if event.actor else []
     roles = {role for agency_id, role, _kind in posts if agency_id == event.agency_id}
     context = printing.refusal_context(dossier, event, roles)
-    return _pdf(printing.TEMPLATES["03"], context, f"{dossier.code}-mau-03.pdf")
+    return _pdf(printing.TEMPLATES[forms.REFUSAL], context, f"{dossier.code}-refusal.pdf")
 
 
+@_printed
 @never_cache
 @login_required
 def control_slip(request, code):
-    """Mẫu 04 – Phiếu kiểm soát quá trình giải quyết hồ sơ."""
+    """Control slip: Phiếu kiểm soát quá trình giải quyết hồ sơ."""
     dossier = _dossier_or_404(request.user, code)
     parts = dossier.parts.select_related("performing_agency").prefetch_related(
         Prefetch("events", queryset=DossierEvent.objects.select_related("actor"))
     )
     calendar = services.calendar(dossier.performing_agency)
     context = printing.control_context(dossier, _events(dossier), calendar, list(parts))
-    return _pdf(printing.TEMPLATES["04"], context, f"{dossier.code}-mau-04.pdf")
+    name = forms.CONTROL_SLIP
+    return _pdf(printing.TEMPLATES[name], context, f"{dossier.code}-{name}.pdf")
 
 
+@_printed
 @never_cache
 @login_required
 def apology(request, code):
-    """Mẫu 05 – Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    """Apology: Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
     dossier = _dossier_or_404(request.user, code)
     event = _event_or_404(request, _events(dossier), Action.APOLOGISE)
     context = printing.apology_context(dossier, event)
-    return _pdf(printing.TEMPLATES["05"], context, f"{dossier.code}-mau-05.pdf")
+    return _pdf(printing.TEMPLATES[forms.APOLOGY], context, f"{dossier.code}-apology.pdf")
+
+
+@_printed
+@never_cache
+@login_required
+def stop_notice(request, code):
+    """Stop notice: Thông báo dừng giải quyết hồ sơ, from the withdraw event."""
+    dossier = _dossier_or_404(request.user, code, received=False)  # withdrawn before receipt
+    event = _event_or_404(request, _events(dossier), Action.WITHDRAW)
+    context = printing.stop_notice_context(dossier, event)
+    name = forms.STOP_NOTICE
+    return _pdf(printing.TEMPLATES[name], context, f"{dossier.code}-{name}.pdf")
 
 
 def _period(request) -> tuple[date, date]:
@@ -153,13 +222,17 @@ def _period(request) -> tuple[date, date]:
     start = start or end.replace(day=1)
     if start > end or (end - start).days >= BOOK_MAX_DAYS:
         raise ValueError("bad period")
+    if start.year < BOOK_YEARS[0] or end.year > BOOK_YEARS[1]:
+        raise ValueError("period out of range")  # its bounds could not become instants
     return start, end
 
 
+@_book_printed
 @never_cache
 @login_required
 def book(request, desk_id):
-    """Mẫu 06 – Sổ theo dõi hồ sơ of one desk for a period, for its agency's officers."""
+    """Tracking book (Sổ theo dõi hồ sơ) of one desk for a period, for its agency's
+    officers."""
     desk = get_object_or_404(
         Desk.objects.select_related("agency__parent", "agency__admin_unit"), pk=desk_id
     )
@@ -209,5 +282,6 @@ def book(request, desk_id):
         for n, d in enumerate(dossiers, start=1)
     ]
     context = printing.book_context(desk, start, end, rows, timezone.localdate(), request.user)
-    filename = f"{desk.agency.code}-mau-06-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
-    return _pdf(printing.TEMPLATES["06"], context, filename)
+    name = forms.TRACKING_BOOK
+    filename = f"{desk.agency.code}-{name}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    return _pdf(printing.TEMPLATES[name], context, filename)

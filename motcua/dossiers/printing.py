@@ -1,16 +1,17 @@
-"""The printed forms of Thông tư 01/2018/TT-VPCP (Mẫu số 01–06), as PDFs.
+"""The printed forms of the one-stop mechanism, as PDFs, keyed by name.
 
 Each `*_context` function builds what one form shows from a dossier and its events: it
 reads and never writes. The legal wording lives in the templates (`dossiers/print/`);
 contexts carry facts, Vietnamese-formatted dates and codes (timeliness, remarks) that the
-templates word. `render_pdf` lays a form out with WeasyPrint.
+templates word. `render_pdf` lays a form out with WeasyPrint. A form's number and legal
+basis come from `forms_data` (the instrument in force on the form's date).
 
-- 01 receipt (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), with a QR code of the public
-  lookup link;
-- 02 supplement request, 03 refusal, 05 apology: from the event they document;
-- 04 control slip: one row per hand-over, each step judged early / on time / late by the
+- receipt (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), with a QR code of the public lookup
+  link;
+- supplement request, refusal, apology, stop notice: from the event they document;
+- control slip: one row per hand-over, each step judged early / on time / late by the
   working-time calendar against the step's allotted time;
-- 06 tracking book of one desk for a period.
+- tracking book of one desk for a period.
 """
 
 from __future__ import annotations
@@ -21,23 +22,37 @@ from decimal import Decimal
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core.numbers import format_vn
+from motcua.dossiers import forms_data as forms
 from motcua.dossiers.models import ProcessStep
 from motcua.dossiers.workflow import RUNNING, Action, Status
 from motcua.org.constants import Role
 from motcua.worktime import core as worktime
 
-TEMPLATES = {
-    "01": "dossiers/print/form01_receipt.html",
-    "02": "dossiers/print/form02_supplement.html",
-    "03": "dossiers/print/form03_refusal.html",
-    "04": "dossiers/print/form04_control.html",
-    "05": "dossiers/print/form05_apology.html",
-    "06": "dossiers/print/form06_book.html",
+TEMPLATES = {name: f"dossiers/print/{name.replace('-', '_')}.html" for name in forms.FORM_NAMES}
+LABELS = {
+    forms.RECEIPT: _("Receipt and appointment"),
+    forms.SUPPLEMENT_REQUEST: _("Supplement request"),
+    forms.REFUSAL: _("Refusal"),
+    forms.APOLOGY: _("Apology and new appointment"),
+    forms.CONTROL_SLIP: _("Process control slip"),
+    forms.STOP_NOTICE: _("Stop notice"),
+    forms.TRACKING_BOOK: _("Tracking book"),
 }
+"""What the back office calls each form (the printed title is `forms_data.TITLES`)."""
+EVENT_FORMS = {
+    Action.REQUEST_SUPPLEMENT: forms.SUPPLEMENT_REQUEST,
+    Action.REFUSE: forms.REFUSAL,
+    Action.APOLOGISE: forms.APOLOGY,
+    Action.WITHDRAW: forms.STOP_NOTICE,
+}
+"""The forms that document one event, by the event's action."""
 UNIT_TYPES = ("Thành phố", "Thị xã", "Thị trấn", "Tỉnh", "Huyện", "Quận", "Phường", "Xã")
 HAND_OVERS = frozenset(
     {
@@ -51,17 +66,30 @@ HAND_OVERS = frozenset(
         Action.RETURN_RESULT,
     }
 )
-"""Actions that pass the dossier from one holder to another (rows of form 04)."""
+"""Actions that pass the dossier from one holder to another (rows of the control slip)."""
 TO_THE_DESK = frozenset({Action.RECEIVE, Action.REQUEST_SUPPLEMENT, Action.COMPLETE})
 """Actions after which the dossier is at the one-stop desk that received it."""
 TRANSFERS = frozenset({Action.FORWARD, Action.APPROVE, Action.HAND_OVER})
+ENDINGS = frozenset({Action.REFUSE, Action.WITHDRAW})
+"""Actions that end a dossier without a result (a remark of the tracking book)."""
 
 
 # --- Vietnamese dates --------------------------------------------------------------------------
 
 
 def _local(value: datetime) -> datetime:
-    return timezone.localtime(value) if timezone.is_aware(value) else value
+    """Local wall-clock time. An instant too close to the ends of the calendar to convert
+    (31/12/9999 23:00 UTC is in year 10000 in Hà Nội) is printed as the end it reaches."""
+    if not timezone.is_aware(value):
+        return value
+    try:
+        return timezone.localtime(value)
+    except OverflowError:
+        return datetime.max if value.year > 1 else datetime.min
+
+
+def local_day(value: datetime) -> date:
+    return _local(value).date()
 
 
 def vn_date(value: date | datetime | None) -> str:
@@ -193,8 +221,24 @@ def latest(events, action: Action, event_id: int | None = None):
     return chosen[-1] if chosen else None
 
 
-def _from_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def _from_iso(value) -> datetime | None:
+    """A date-time stored in an event's data; None when missing or unreadable."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def form_ref(name: str, day: date) -> forms.FormRef:
+    """Form `name` dated `day`, with the number and legal basis of the instrument in force
+    that day, or of the one `MOTCUA["FORMS_INSTRUMENT"]` names."""
+    chosen = settings.MOTCUA.get("FORMS_INSTRUMENT")
+    try:
+        return forms.form_ref(name, day, chosen)
+    except LookupError as exc:
+        raise ImproperlyConfigured(f'MOTCUA["FORMS_INSTRUMENT"]: {exc}') from exc
 
 
 def lookup_qr(url: str) -> str:
@@ -204,9 +248,9 @@ def lookup_qr(url: str) -> str:
     )
 
 
-def _base(dossier, agency, day: date, number: str) -> dict:
+def _base(dossier, agency, day: date, name: str) -> dict:
     return {
-        "form": number,
+        "form": form_ref(name, day),
         "letterhead": letterhead(agency, day),
         "dossier": dossier,
         "code": dossier.code,
@@ -221,12 +265,12 @@ def _base(dossier, agency, day: date, number: str) -> dict:
 
 
 def receipt_context(dossier, events, lookup_url: str) -> dict:
-    """Mẫu 01: what was received, when, and when and where the result will be ready."""
+    """Receipt: what was received, when, and when and where the result will be ready."""
     received = next((e for e in events if e.action == Action.RECEIVE), None)
     agency = desk_agency(dossier)
     return_desk = dossier.return_desk or dossier.received_desk
     return {
-        **_base(dossier, agency, _local(dossier.received_at).date(), "01"),
+        **_base(dossier, agency, local_day(dossier.received_at), forms.RECEIPT),
         "documents": [
             {"name": d.name, "originals": d.originals, "copies": d.copies}
             for d in dossier.documents.all()
@@ -248,7 +292,7 @@ def receipt_context(dossier, events, lookup_url: str) -> dict:
     }
 
 
-# --- 02 Supplement request, 03 refusal, 05 apology ---------------------------------------------
+# --- Supplement request, refusal, apology, stop notice: from their event ----------------------
 
 
 def _lines(text: str) -> list[str]:
@@ -256,11 +300,12 @@ def _lines(text: str) -> list[str]:
 
 
 def supplement_context(dossier, event) -> dict:
-    """Mẫu 02: what the applicant must add or correct, and why (the event's comment)."""
+    """Supplement request: what the applicant must add or correct, and why (the event's
+    comment)."""
     agency = desk_agency(dossier)
     officer = event.actor
     return {
-        **_base(dossier, agency, _local(event.at).date(), "02"),
+        **_base(dossier, agency, local_day(event.at), forms.SUPPLEMENT_REQUEST),
         "requested_at": vn_datetime(event.at),
         "items": _lines(event.comment),
         "officer": person(officer),
@@ -269,11 +314,11 @@ def supplement_context(dossier, event) -> dict:
 
 
 def refusal_context(dossier, event, signer_roles: set[str] = frozenset()) -> dict:
-    """Mẫu 03: the reasons the dossier is not received or not resolved; signed by the
+    """Refusal: the reasons the dossier is not received or not resolved; signed by the
     head of the agency when a leader refused it, else by the receiving officer."""
     agency = desk_agency(dossier)
     return {
-        **_base(dossier, agency, _local(event.at).date(), "03"),
+        **_base(dossier, agency, local_day(event.at), forms.REFUSAL),
         "refused_at": vn_datetime(event.at),
         "reasons": _lines(event.comment),
         "officer": person(event.actor),
@@ -282,12 +327,12 @@ def refusal_context(dossier, event, signer_roles: set[str] = frozenset()) -> dic
 
 
 def apology_context(dossier, event) -> dict:
-    """Mẫu 05: the original appointment, the reason of the delay, the new appointment."""
+    """Apology: the original appointment, the reason of the delay, the new appointment."""
     agency = event.agency or dossier.performing_agency
     previous = _from_iso(event.data.get("previous_due_at"))
     new = _from_iso(event.data.get("new_due_at"))
     return {
-        **_base(dossier, agency, _local(event.at).date(), "05"),
+        **_base(dossier, agency, local_day(event.at), forms.APOLOGY),
         "received_on": vn_date(dossier.received_at),
         "previous_due_at": vn_datetime(previous),
         "new_due_at": vn_datetime(new),
@@ -296,7 +341,22 @@ def apology_context(dossier, event) -> dict:
     }
 
 
-# --- 04 Control slip ---------------------------------------------------------------------------
+def stop_notice_context(dossier, event) -> dict:
+    """Stop notice (Thông báo dừng giải quyết hồ sơ): the desk stops handling the dossier
+    at the applicant's request (the withdraw event; its comment is the request)."""
+    agency = desk_agency(dossier)
+    arrived = dossier.received_at or dossier.submitted_at
+    return {
+        **_base(dossier, agency, local_day(event.at), forms.STOP_NOTICE),
+        "received": dossier.received_at is not None,
+        "arrived_on": vn_date(arrived),
+        "stopped_at": vn_datetime(event.at),
+        "reason": "; ".join(_lines(event.comment)).rstrip(" .;"),
+        "officer": person(event.actor),
+    }
+
+
+# --- Control slip ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -432,7 +492,8 @@ def part_rows(dossier, parts) -> list[SlipRow]:
 
 
 def control_context(dossier, events, calendar, parts=()) -> dict:
-    """Mẫu 04: the control slip of the dossier's processing."""
+    """Control slip (phiếu kiểm soát quá trình giải quyết hồ sơ) of the dossier's
+    processing."""
     agency = desk_agency(dossier)
     if dossier.chain_id and dossier.parent_id is None:
         own = [r for r in control_rows(dossier, events, calendar) if r.to_applicant]
@@ -446,7 +507,7 @@ def control_context(dossier, events, calendar, parts=()) -> dict:
         if e.action == Action.HAND_OVER and e.agency and e.agency_id != dossier.performing_agency_id
     ]
     return {
-        **_base(dossier, agency, _local(dossier.received_at).date(), "04"),
+        **_base(dossier, agency, local_day(dossier.received_at), forms.CONTROL_SLIP),
         "performing_agency": dossier.performing_agency.name,
         "partners": list(dict.fromkeys(partners)),
         "received_at": vn_datetime(dossier.received_at),
@@ -455,7 +516,7 @@ def control_context(dossier, events, calendar, parts=()) -> dict:
     }
 
 
-# --- 06 Tracking book --------------------------------------------------------------------------
+# --- Tracking book --------------------------------------------------------------------------
 
 
 @dataclass
@@ -473,6 +534,14 @@ class BookRow:
     result_at: str = ""
     returned_at: str = ""
     remarks: list[tuple[str, str]] = field(default_factory=list)  # (code, detail)
+
+
+def returned_at(dossier) -> datetime | None:
+    """When the result was handed to the applicant: `returned_at` where the model has it,
+    else the end of a returned dossier (`finished_at` meant "returned" before)."""
+    if hasattr(dossier, "returned_at"):
+        return dossier.returned_at
+    return dossier.finished_at if dossier.status == Status.RETURNED else None
 
 
 def book_row(number: int, dossier, events, parts=()) -> BookRow:
@@ -497,7 +566,8 @@ def book_row(number: int, dossier, events, parts=()) -> BookRow:
         if e.action == Action.APOLOGISE:
             remarks.append(("apology", vn_date(_from_iso(e.data.get("new_due_at")))))
     if dossier.status in (Status.REFUSED, Status.WITHDRAWN):
-        remarks.append((dossier.status, vn_date(dossier.finished_at)))
+        ending = next((e for e in events if e.action in ENDINGS), None)
+        remarks.append((dossier.status, vn_date(ending.at if ending else dossier.finished_at)))
     if dossier.timeliness:
         remarks.append((dossier.timeliness, ""))
     a = dossier.applicant
@@ -513,15 +583,15 @@ def book_row(number: int, dossier, events, parts=()) -> BookRow:
         due_at=vn_short(dossier.due_at),
         transferred=transferred,
         result_at=vn_short(dossier.result_ready_at),
-        returned_at=vn_short(dossier.finished_at) if dossier.status == Status.RETURNED else "",
+        returned_at=vn_short(returned_at(dossier)),
         remarks=remarks,
     )
 
 
 def book_context(desk, start: date, end: date, rows: list[BookRow], today: date, officer) -> dict:
-    """Mẫu 06: the tracking book of `desk` for the days `start`..`end` (inclusive)."""
+    """Tracking book of `desk` for the days `start`..`end` (inclusive), dated `today`."""
     return {
-        "form": "06",
+        "form": form_ref(forms.TRACKING_BOOK, today),
         "letterhead": letterhead(desk.agency, today),
         "desk": desk,
         "desk_name": desk.name,
@@ -531,6 +601,50 @@ def book_context(desk, start: date, end: date, rows: list[BookRow], today: date,
         "rows": rows,
         "officer": person(officer),
     }
+
+
+# --- The dossier page's list of forms ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintedForm:
+    """One form the dossier page links: which, its number and basis, its URL and date."""
+
+    form: forms.FormRef
+    url: str
+    date: str = ""  # of the event it documents
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.form.name]
+
+
+def url_name(name: str) -> str:
+    """The URL name of form `name`: dossiers:form_<name with underscores>."""
+    return f"dossiers:form_{name.replace('-', '_')}"
+
+
+def printed_forms(dossier, events) -> list[PrintedForm]:
+    """The forms that exist for `dossier`: the receipt and the control slip once it is
+    received, then one form per supplement request, refusal, apology and withdrawal, in
+    the order of the events."""
+    found = []
+
+    def add(name, day, event=None):
+        url = reverse(url_name(name), args=[dossier.code])
+        if event is not None:
+            url += f"?event={event.pk}"
+        found.append(PrintedForm(form_ref(name, day), url, vn_date(event.at) if event else ""))
+
+    if dossier.received_at:
+        if not dossier.parent_id:  # a part's applicant holds the whole dossier's receipt
+            add(forms.RECEIPT, local_day(dossier.received_at))
+        add(forms.CONTROL_SLIP, local_day(dossier.received_at))
+    for event in events:
+        name = EVENT_FORMS.get(event.action)
+        if name is not None:
+            add(name, local_day(event.at), event)
+    return found
 
 
 # --- Rendering ---------------------------------------------------------------------------------

@@ -13,15 +13,40 @@ urlpatterns = [
     path("lookup/<str:code>/", views.lookup, name="lookup"),
     path("office/delegations/", views.delegations, name="delegations"),
     path("office/delegations/<int:pk>/end/", views.end_delegation, name="end_delegation"),
-    # The printed forms of Thông tư 01/2018/TT-VPCP (docs/printing.md).
-    path("office/dossiers/<str:code>/forms/01.pdf", print_views.receipt, name="form_receipt"),
+    # The printed forms, by name (docs/printing.md); their numbers are data (forms_data.py).
+    path("office/dossiers/<str:code>/forms/receipt/", print_views.receipt, name="form_receipt"),
     path(
-        "office/dossiers/<str:code>/forms/02.pdf",
+        "office/dossiers/<str:code>/forms/supplement-request/",
+        print_views.supplement_request,
+        name="form_supplement_request",
+    ),
+    path("office/dossiers/<str:code>/forms/refusal/", print_views.refusal, name="form_refusal"),
+    path("office/dossiers/<str:code>/forms/apology/", print_views.apology, name="form_apology"),
+    path(
+        "office/dossiers/<str:code>/forms/control-slip/",
+        print_views.control_slip,
+        name="form_control_slip",
+    ),
+    path(
+        "office/dossiers/<str:code>/forms/stop-notice/",
+        print_views.stop_notice,
+        name="form_stop_notice",
+    ),
+    path(
+        "office/desks/<int:desk_id>/forms/tracking-book/",
+        print_views.book,
+        name="form_tracking_book",
+    ),
+    # Old URL names, for templates not yet moved to the names above (same paths).
+    path(
+        "office/dossiers/<str:code>/forms/supplement-request/",
         print_views.supplement_request,
         name="form_supplement",
     ),
-    path("office/dossiers/<str:code>/forms/03.pdf", print_views.refusal, name="form_refusal"),
-    path("office/dossiers/<str:code>/forms/04.pdf", print_views.control_slip, name="form_control"),
-    path("office/dossiers/<str:code>/forms/05.pdf", print_views.apology, name="form_apology"),
-    path("office/desks/<int:desk_id>/forms/06.pdf", print_views.book, name="form_book"),
+    path(
+        "office/dossiers/<str:code>/forms/control-slip/",
+        print_views.control_slip,
+        name="form_control",
+    ),
+    path("office/desks/<int:desk_id>/forms/tracking-book/", print_views.book, name="form_book"),
 ]

@@ -2,6 +2,7 @@
 facts each form must show, the control slip's judgement of each step, the tracking book's
 period, and who may print them."""
 
+import dataclasses
 import re
 import zlib
 from datetime import date, datetime, timedelta
@@ -10,10 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import segno
+from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import render_to_string
+from django.utils import translation
 from weasyprint.formatting_structure.boxes import TextBox
 
+from motcua.dossiers import forms_data as forms
 from motcua.dossiers import print_views, printing, services
-from motcua.dossiers.models import Channel
+from motcua.dossiers.models import Channel, Dossier, DossierEvent
 from motcua.dossiers.tests.factories import APPLICANT, make_province
 from motcua.dossiers.tests.test_chains import chain_setup, finish_part  # noqa: F401 - fixture
 from motcua.dossiers.workflow import Action
@@ -231,8 +236,8 @@ def test_receipt_is_a_vietnamese_pdf_with_code_documents_and_appointment(
 ):
     dossier = receive(province)
     client.force_login(province.officer("justice", R.DESK_OFFICER))
-    response = client.get(f"/office/dossiers/{dossier.code}/forms/01.pdf")
-    assert_vietnamese_pdf(response, f"{dossier.code}-mau-01.pdf")
+    response = client.get(f"/office/dossiers/{dossier.code}/forms/receipt/")
+    assert_vietnamese_pdf(response, f"{dossier.code}-receipt.pdf")
     [(template, context)] = rendered
     text, pages, (width, height) = laid_out(template, context)
     assert pages == 1 and width < height  # A4 portrait
@@ -265,7 +270,7 @@ def test_receipt_is_a_vietnamese_pdf_with_code_documents_and_appointment(
 def test_receipt_qr_code_encodes_the_public_lookup_link(client, province, rendered):
     dossier = receive(province)
     client.force_login(province.officer("justice", R.SPECIALIST))
-    assert client.get(f"/office/dossiers/{dossier.code}/forms/01.pdf").status_code == 200
+    assert client.get(f"/office/dossiers/{dossier.code}/forms/receipt/").status_code == 200
     [(template, context)] = rendered
     url = f"http://testserver/lookup/{dossier.code}/?secret={dossier.secret}"
     assert context["lookup_url"] == url
@@ -286,7 +291,7 @@ def test_the_date_line_uses_the_agency_unit_as_named_on_the_day(client, province
     province.justice.save()
     dossier = receive(province)
     client.force_login(province.officer("justice", R.DESK_OFFICER))
-    client.get(f"/office/dossiers/{dossier.code}/forms/01.pdf")
+    client.get(f"/office/dossiers/{dossier.code}/forms/receipt/")
     assert rendered[0][1]["letterhead"].date_line == "Phủ Lý, ngày 03 tháng 3 năm 2025"
 
 
@@ -298,7 +303,7 @@ def test_supplement_request_lists_what_is_missing_from_the_latest_request(
 ):
     o = province.officer
     dossier = receive(province)
-    url = f"/office/dossiers/{dossier.code}/forms/02.pdf"
+    url = f"/office/dossiers/{dossier.code}/forms/supplement-request/"
     client.force_login(o("justice", R.DESK_OFFICER))
     assert client.get(url).status_code == 404  # no request yet
     dossier = services.act(dossier, A.FORWARD, o("justice", R.DESK_OFFICER), at=at(2025, 3, 3, 10))
@@ -317,8 +322,9 @@ def test_supplement_request_lists_what_is_missing_from_the_latest_request(
         o("justice", R.SPECIALIST),
         at=at(2025, 3, 6, 9),
         comment="Ảnh 4x6 chụp trong 6 tháng gần đây",
+        reason="Ảnh đã nộp không đúng quy cách",
     )
-    assert_vietnamese_pdf(client.get(url), f"{dossier.code}-mau-02.pdf")
+    assert_vietnamese_pdf(client.get(url), f"{dossier.code}-supplement-request.pdf")
     text, _, _ = laid_out(*rendered[-1])
     assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text
     assert "1. Ảnh 4x6 chụp trong 6 tháng gần đây" in text
@@ -331,11 +337,26 @@ def test_supplement_request_lists_what_is_missing_from_the_latest_request(
     assert client.get(url, {"event": "x"}).status_code == 404
 
 
+def submit_by_post(province, when=MONDAY_9):
+    """A postal dossier the justice desk has still to check."""
+    officer = province.officer("justice", R.DESK_OFFICER)
+    return services.submit(
+        procedure=province.procedure,
+        applicant=dict(APPLICANT),
+        channel=Channel.POST,
+        actor=None,
+        desk=officer.posts.get().desk,
+        performing_agency=province.justice,
+        documents=province.documents(),
+        received_at=when,
+    )
+
+
 def test_refusal_form_gives_the_reasons_and_the_signer(client, province, rendered):
     o = province.officer
-    by_desk = receive(province)
+    by_desk = submit_by_post(province)  # the desk refuses to receive it
     client.force_login(o("justice", R.DESK_OFFICER))
-    assert client.get(f"/office/dossiers/{by_desk.code}/forms/03.pdf").status_code == 404
+    assert client.get(f"/office/dossiers/{by_desk.code}/forms/refusal/").status_code == 404
     services.act(
         by_desk,
         A.REFUSE,
@@ -343,8 +364,8 @@ def test_refusal_form_gives_the_reasons_and_the_signer(client, province, rendere
         at=at(2025, 3, 3, 10),
         comment="Người yêu cầu không thuộc đối tượng được cấp Phiếu lý lịch tư pháp.",
     )
-    response = client.get(f"/office/dossiers/{by_desk.code}/forms/03.pdf")
-    assert_vietnamese_pdf(response, f"{by_desk.code}-mau-03.pdf")
+    response = client.get(f"/office/dossiers/{by_desk.code}/forms/refusal/")
+    assert_vietnamese_pdf(response, f"{by_desk.code}-refusal.pdf")
     text, _, _ = laid_out(*rendered[-1])
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
     assert "không thuộc đối tượng được cấp Phiếu lý lịch tư pháp" in text
@@ -353,7 +374,7 @@ def test_refusal_form_gives_the_reasons_and_the_signer(client, province, rendere
     by_leader = receive(province)
     by_leader = services.act(by_leader, A.FORWARD, o("justice", R.DESK_OFFICER))
     services.act(by_leader, A.REFUSE, o("justice", R.LEADER), comment="Hồ sơ giả mạo")
-    assert client.get(f"/office/dossiers/{by_leader.code}/forms/03.pdf").status_code == 200
+    assert client.get(f"/office/dossiers/{by_leader.code}/forms/refusal/").status_code == 200
     text, _, _ = laid_out(*rendered[-1])
     assert "THỦ TRƯỞNG CƠ QUAN" in text and "Hồ sơ giả mạo" in text
 
@@ -361,7 +382,7 @@ def test_refusal_form_gives_the_reasons_and_the_signer(client, province, rendere
 def test_apology_gives_the_old_and_new_appointment_and_the_reason(client, province, rendered):
     o = province.officer
     dossier = receive(province)
-    url = f"/office/dossiers/{dossier.code}/forms/05.pdf"
+    url = f"/office/dossiers/{dossier.code}/forms/apology/"
     client.force_login(o("justice", R.LEADER))
     assert client.get(url).status_code == 404
     dossier = services.act(dossier, A.FORWARD, o("justice", R.DESK_OFFICER), at=at(2025, 3, 3, 10))
@@ -373,7 +394,7 @@ def test_apology_gives_the_old_and_new_appointment_and_the_reason(client, provin
         new_due_at=at(2025, 3, 14, 14, 30),
         comment="Phải xác minh thông tin tại cơ quan công an.",
     )
-    assert_vietnamese_pdf(client.get(url), f"{dossier.code}-mau-05.pdf")
+    assert_vietnamese_pdf(client.get(url), f"{dossier.code}-apology.pdf")
     text, _, _ = laid_out(*rendered[-1])
     for expected in [
         "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
@@ -406,16 +427,16 @@ def test_control_slip_has_a_row_per_hand_over_judged_against_the_step_time(
     d = services.act(d, A.SUPPLEMENT, desk, at=at(2025, 3, 5, 9))  # two days not counted
     # Review (24 h): 0.5 h before the pause, then 3/5 09:00 → 3/10 10:00 = 25 h: late.
     d = services.act(d, A.FORWARD, specialist, at=at(2025, 3, 10, 10), to_user=leader)
-    d = services.act(d, A.APPROVE, leader, at=at(2025, 3, 10, 10, 30))  # 0.5 h of 8 h
-    d = services.act(d, A.COMPLETE, leader, at=at(2025, 3, 10, 11), result="Phiếu số 12")
+    # The leader signs the result at the last processing step: 0.5 h of 8 h.
+    d = services.act(d, A.COMPLETE, leader, at=at(2025, 3, 10, 10, 30), result="Phiếu số 12")
     d = services.act(d, A.RETURN_RESULT, desk, at=at(2025, 3, 11, 8))
-    response = client.get(f"/office/dossiers/{d.code}/forms/04.pdf")
+    response = client.get(f"/office/dossiers/{d.code}/forms/control-slip/")
     assert response.status_code == 302  # not signed in
     client.force_login(leader)
-    response = client.get(f"/office/dossiers/{d.code}/forms/04.pdf")
+    response = client.get(f"/office/dossiers/{d.code}/forms/control-slip/")
     [(template, context)] = rendered
     text, pages, _ = laid_out(template, context)
-    assert_vietnamese_pdf(response, f"{d.code}-mau-04.pdf", pages=pages)
+    assert_vietnamese_pdf(response, f"{d.code}-control-slip.pdf", pages=pages)
     assert text.count("THỜI GIAN GIAO, NHẬN HỒ SƠ") == pages  # the header row repeats
     rows = [
         (r.from_unit, r.from_person, r.to_unit, r.to_person, r.step, r.used_hours, r.result)
@@ -431,7 +452,7 @@ def test_control_slip_has_a_row_per_hand_over_judged_against_the_step_time(
         (desk_name, str(desk), "Nguyễn Văn An", "Nguyễn Văn An", "", "", "early"),
     ]
     assert [r.at for r in context["rows"]] == list(
-        d.events.exclude(action__in=[A.RECEIVE, A.COMPLETE]).values_list("at", flat=True)
+        d.events.exclude(action=A.RECEIVE).values_list("at", flat=True)
     )
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert "1. Giao: Quầy Sở Tư pháp Nhận: Sở Tư pháp" in text
@@ -440,6 +461,9 @@ def test_control_slip_has_a_row_per_hand_over_judged_against_the_step_time(
     assert {"Trước hạn", "Đúng hạn", "Quá hạn"} <= set(
         re.findall(r"Trước hạn|Đúng hạn|Quá hạn", text)
     )
+    # Its line in the tracking book: result ready when signed, returned when handed over.
+    row = printing.book_row(1, Dossier.objects.get(pk=d.pk), list(d.events.all()))
+    assert (row.result_at, row.returned_at) == ("10:30 10/03/2025", "08:00 11/03/2025")
 
 
 def test_control_slip_of_an_inter_agency_dossier_shows_each_agency(client, chain_setup, rendered):  # noqa: F811
@@ -457,7 +481,7 @@ def test_control_slip_of_an_inter_agency_dossier_shows_each_agency(client, chain
     finish_part(parent.parts.get(), "commune", officers, at(2025, 3, 4, 9))
     finish_part(parent.parts.get(chain_position=2), "police", officers, at(2025, 3, 10, 9))
     client.force_login(officers[("commune", R.DESK_OFFICER)])
-    assert client.get(f"/office/dossiers/{parent.code}/forms/04.pdf").status_code == 200
+    assert client.get(f"/office/dossiers/{parent.code}/forms/control-slip/").status_code == 200
     context = rendered[-1][1]
     desk = "Bộ phận một cửa phường Quang Trung"
     police = "Công an thành phố Phủ Lý"
@@ -475,10 +499,10 @@ def test_control_slip_of_an_inter_agency_dossier_shows_each_agency(client, chain
     ]
     # The police see their part's slip, not the whole dossier's.
     client.force_login(officers[("police", R.SPECIALIST)])
-    assert client.get(f"/office/dossiers/{parent.code}/forms/04.pdf").status_code == 404
+    assert client.get(f"/office/dossiers/{parent.code}/forms/control-slip/").status_code == 404
     part = parent.parts.get(chain_position=2)
-    assert client.get(f"/office/dossiers/{part.code}/forms/04.pdf").status_code == 200
-    assert client.get(f"/office/dossiers/{part.code}/forms/01.pdf").status_code == 404
+    assert client.get(f"/office/dossiers/{part.code}/forms/control-slip/").status_code == 200
+    assert client.get(f"/office/dossiers/{part.code}/forms/receipt/").status_code == 404
 
 
 # --- 06 Tracking book --------------------------------------------------------------------------
@@ -509,11 +533,11 @@ def test_tracking_book_lists_the_desk_dossiers_of_the_period_only(
         comment="Chờ xác minh",
     )
     desk = o("justice", R.DESK_OFFICER).posts.get().desk
-    url = f"/office/desks/{desk.pk}/forms/06.pdf"
+    url = f"/office/desks/{desk.pk}/forms/tracking-book/"
     period = {"from": "2025-03-01", "to": "2025-03-10"}
     client.force_login(o("justice", R.SPECIALIST))  # any officer of the desk's agency
     response = client.get(url, period)
-    filename = f"{province.justice.code}-mau-06-20250301-20250310.pdf"
+    filename = f"{province.justice.code}-tracking-book-20250301-20250310.pdf"
     assert_vietnamese_pdf(response, filename, name="Trần Thị Bình Lê Văn Cường")
     assert b"/MediaBox [0 0 841" in b"".join(pdf_streams(response.content)) + response.content
     [(template, context)] = rendered
@@ -547,13 +571,16 @@ def test_tracking_book_lists_the_desk_dossiers_of_the_period_only(
 
 def test_only_officers_who_see_the_dossier_may_print_its_forms(client, province):
     o = province.officer
+    dossier = services.act(receive(province), A.FORWARD, o("justice", R.DESK_OFFICER), at=MONDAY_9)
     dossier = services.act(
-        receive(province),
+        dossier,
         A.REQUEST_SUPPLEMENT,
-        o("justice", R.DESK_OFFICER),
+        o("justice", R.SPECIALIST),
+        at=at(2025, 3, 3, 10),
         comment="Thiếu tờ khai",
     )
-    urls = [f"/office/dossiers/{dossier.code}/forms/{n}.pdf" for n in ("01", "02", "04")]
+    names = ("receipt", "supplement-request", "control-slip")
+    urls = [f"/office/dossiers/{dossier.code}/forms/{n}/" for n in names]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -572,22 +599,101 @@ def test_public_lookup_does_not_expose_the_forms(client, province):
     assert "/forms/" not in page.content.decode() and ".pdf" not in page.content.decode()
 
 
-def test_dossier_page_links_the_forms_that_apply(client, province):
+def printed_forms_html(dossier) -> str:
+    return render_to_string(
+        "dossiers/_printed_forms.html",
+        {"dossier": dossier, "events": list(dossier.events.all())},
+    )
+
+
+def test_the_printed_forms_list_names_each_form_with_its_number(province):
+    o = province.officer
+    desk = o("justice", R.DESK_OFFICER)
+    dossier = receive(province)
+    base = f"/office/dossiers/{dossier.code}/forms/"
+    with translation.override("en"):
+        html = printed_forms_html(dossier)
+    assert f'href="{base}receipt/"' in html and f'href="{base}control-slip/"' in html
+    assert "supplement-request/" not in html and "apology/" not in html
+    assert "01 – Receipt and appointment" in html
+    assert "05 – Process control slip" in html  # Thông tư 01/2018 art. 9
+    assert 'title="Form 05, Thông tư 01/2018/TT-VPCP"' in html
+    specialist = o("justice", R.SPECIALIST)
+    dossier = services.act(dossier, A.FORWARD, desk, at=at(2025, 3, 3, 9, 30))
+    dossier = services.act(
+        dossier, A.REQUEST_SUPPLEMENT, specialist, at=at(2025, 3, 3, 10), comment="x"
+    )
+    dossier = services.act(dossier, A.SUPPLEMENT, desk, at=at(2025, 3, 4, 9))
+    dossier = services.act(
+        dossier, A.REQUEST_SUPPLEMENT, specialist, at=at(2025, 3, 5, 9), comment="y", reason="z"
+    )
+    dossier = services.act(dossier, A.SUPPLEMENT, desk, at=at(2025, 3, 6, 9))
+    dossier = services.act(
+        dossier,
+        A.APOLOGISE,
+        o("justice", R.LEADER),
+        at=at(2025, 3, 7, 9),
+        new_due_at=at(2025, 3, 14, 9),
+        comment="Chờ xác minh",
+    )
+    dossier = services.act(dossier, A.WITHDRAW, desk, at=at(2025, 3, 10, 9), comment="Tự rút")
+    events = {e.action: e for e in dossier.events.all()}  # the latest of each action
+    first, second = dossier.events.filter(action=A.REQUEST_SUPPLEMENT)
+    with translation.override("en"):
+        html = printed_forms_html(dossier)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>(?: <span class="meta">([^<]+))?', html)
+    assert links == [
+        (f"{base}receipt/", "01 – Receipt and appointment", ""),
+        (f"{base}control-slip/", "05 – Process control slip", ""),
+        (f"{base}supplement-request/?event={first.pk}", "02 – Supplement request", "03/03/2025"),
+        (f"{base}supplement-request/?event={second.pk}", "02 – Supplement request", "05/03/2025"),
+        (
+            f"{base}apology/?event={events[A.APOLOGISE].pk}",
+            "04 – Apology and new appointment",
+            "07/03/2025",
+        ),
+        # No stop notice in Thông tư 01/2018: listed by name, without a number.
+        (f"{base}stop-notice/?event={events[A.WITHDRAW].pk}", "Stop notice", "10/03/2025"),
+    ]
+    with translation.override("vi"):
+        html = printed_forms_html(dossier)
+    assert "Biểu mẫu in" in html
+
+
+def test_the_printed_forms_list_of_a_refused_dossier_links_the_refusal(province):
+    leader = province.officer("justice", R.LEADER)
+    dossier = services.act(receive(province), A.REFUSE, leader, at=at(2025, 3, 3, 10), comment="x")
+    event = dossier.events.get(action=A.REFUSE)
+    with translation.override("en"):
+        html = printed_forms_html(dossier)
+    assert f"/forms/refusal/?event={event.pk}" in html and "03 – Refusal" in html
+
+
+def test_dossier_page_and_desk_screen_link_the_forms_by_name(client, province):
     o = province.officer
     dossier = receive(province)
     client.force_login(o("justice", R.DESK_OFFICER))
     base = f"/office/dossiers/{dossier.code}/forms/"
     html = client.get(dossier.get_absolute_url()).content.decode()
-    assert f"{base}01.pdf" in html and f"{base}04.pdf" in html
-    assert f"{base}02.pdf" not in html and f"{base}03.pdf" not in html
-    dossier = services.act(dossier, A.REQUEST_SUPPLEMENT, o("justice", R.DESK_OFFICER), comment="x")
+    assert f"{base}receipt/" in html and f"{base}control-slip/" in html
+    assert f"{base}supplement-request/" not in html and f"{base}refusal/" not in html
+    assert ".pdf" not in html  # no numbered paths any more
+    dossier = services.act(dossier, A.FORWARD, o("justice", R.DESK_OFFICER), at=MONDAY_9)
+    dossier = services.act(
+        dossier,
+        A.REQUEST_SUPPLEMENT,
+        o("justice", R.SPECIALIST),
+        at=at(2025, 3, 3, 10),
+        comment="x",
+    )
     event = dossier.events.get(action=A.REQUEST_SUPPLEMENT)
     html = client.get(dossier.get_absolute_url()).content.decode()
-    assert f"{base}02.pdf?event={event.pk}" in html
+    assert f"{base}supplement-request/?event={event.pk}" in html
     receipt = client.get("/office/receive/").content.decode()
-    assert f"/office/desks/{o('justice', R.DESK_OFFICER).posts.get().desk_id}/forms/06.pdf" in (
-        receipt
-    )
+    desk_id = o("justice", R.DESK_OFFICER).posts.get().desk_id
+    assert f"/office/desks/{desk_id}/forms/tracking-book/" in receipt
+    # The numbered paths are gone: their numbers meant other forms in other instruments.
+    assert client.get(f"{base}04.pdf").status_code == 404
 
 
 def test_desk_officer_of_a_commune_gets_the_commune_as_place(client, rendered):
@@ -627,7 +733,252 @@ def test_desk_officer_of_a_commune_gets_the_commune_as_place(client, rendered):
         received_at=MONDAY_9,
     )
     client.force_login(officer)
-    assert client.get(f"/office/dossiers/{dossier.code}/forms/01.pdf").status_code == 200
+    assert client.get(f"/office/dossiers/{dossier.code}/forms/receipt/").status_code == 200
     head = rendered[-1][1]["letterhead"]
     assert (head.parent, head.agency) == ("UBND THÀNH PHỐ PHỦ LÝ", "UBND PHƯỜNG QUANG TRUNG")
     assert head.date_line == "Quang Trung, ngày 03 tháng 3 năm 2025"
+
+
+# --- Numbering per instrument ------------------------------------------------------------------
+
+TT01 = "Thông tư 01/2018/TT-VPCP art. 9"
+# Hand-written from the law (docs: /work/shared/domain/vn-one-stop-rules.md, "Forms"): if
+# anyone renumbers a form in forms_data, this table and the code disagree.
+TT01_2018_NUMBERS = [
+    # (form name, number, citation)
+    ("receipt", "01", TT01),  # Giấy tiếp nhận hồ sơ và hẹn trả kết quả
+    ("supplement-request", "02", TT01),  # Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ
+    ("refusal", "03", TT01),  # Phiếu từ chối tiếp nhận giải quyết hồ sơ
+    ("apology", "04", TT01),  # Phiếu xin lỗi và hẹn lại ngày trả kết quả
+    ("control-slip", "05", TT01),  # Phiếu kiểm soát quá trình giải quyết hồ sơ
+    ("tracking-book", "06", TT01),  # Sổ theo dõi hồ sơ
+]
+
+
+@pytest.mark.parametrize("name, number, citation", TT01_2018_NUMBERS)
+def test_thong_tu_01_2018_numbers_each_form_as_the_law_does(name, number, citation):
+    ref = forms.form_ref(name, date(2020, 6, 1))
+    assert (ref.basis, ref.number) == ("Thông tư 01/2018/TT-VPCP", number), citation
+
+
+def test_thong_tu_01_2018_has_no_stop_notice_and_03_2025_adds_it_unnumbered():
+    tt01 = forms.instrument_by_id("tt01-2018")
+    assert set(tt01.numbers) == {name for name, _, _ in TT01_2018_NUMBERS}
+    assert forms.form_ref("stop-notice", date(2020, 6, 1)) == forms.FormRef("stop-notice")
+    tt03 = forms.instrument_by_id("tt03-2025")
+    assert tt03.title == "Thông tư 03/2025/TT-VPCP"
+    assert set(tt03.numbers) == set(forms.FORM_NAMES)  # the names, stop notice included
+    assert set(tt03.numbers.values()) == {None}  # numbering not confirmed
+    assert forms.TITLES["stop-notice"] == "Thông báo dừng giải quyết hồ sơ"
+
+
+@pytest.mark.parametrize(
+    "day, instrument",
+    [
+        (date(2018, 12, 31), None),  # before Thông tư 01/2018 was in force
+        (date(2019, 1, 8), "Thông tư 01/2018/TT-VPCP"),
+        (date(2025, 6, 30), "Thông tư 01/2018/TT-VPCP"),
+        (date(2025, 7, 1), "Thông tư 03/2025/TT-VPCP"),  # in force since 1 July 2025
+        (date(2026, 12, 6), "Thông tư 03/2025/TT-VPCP"),
+    ],
+)
+def test_the_instrument_in_force_is_chosen_by_the_form_date(day, instrument):
+    assert forms.form_ref("apology", day).basis == (instrument or "")
+
+
+def apologise(province, received_at, apologised_at):
+    o = province.officer
+    dossier = receive(province, received_at)
+    dossier = services.act(dossier, A.FORWARD, o("justice", R.DESK_OFFICER), at=received_at)
+    return services.act(
+        dossier,
+        A.APOLOGISE,
+        o("justice", R.LEADER),
+        at=apologised_at,
+        new_due_at=apologised_at + timedelta(days=14),
+        comment="Phải xác minh thông tin tại cơ quan công an.",
+    )
+
+
+def test_an_apology_prints_the_number_and_basis_of_its_date(client, province, rendered):
+    old = apologise(province, at(2020, 3, 2, 9), at(2020, 3, 6, 9))
+    new = apologise(province, at(2026, 3, 2, 9), at(2026, 3, 6, 9))
+    client.force_login(province.officer("justice", R.LEADER))
+    assert client.get(f"/office/dossiers/{old.code}/forms/apology/").status_code == 200
+    text, _, _ = laid_out(*rendered[-1])
+    assert "Mẫu số 04 – Thông tư 01/2018/TT-VPCP" in text
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    assert client.get(f"/office/dossiers/{new.code}/forms/apology/").status_code == 200
+    text, _, _ = laid_out(*rendered[-1])
+    assert "Mẫu theo Thông tư 03/2025/TT-VPCP" in text
+    assert "Mẫu số" not in text and "01/2018" not in text
+
+
+def test_a_number_given_by_the_data_is_printed(client, province, rendered, monkeypatch):
+    dossier = apologise(province, at(2026, 3, 2, 9), at(2026, 3, 6, 9))
+    tt01, tt03 = forms.INSTRUMENTS
+    confirmed = dataclasses.replace(tt03, numbers={**tt03.numbers, "apology": "07"})
+    monkeypatch.setattr(forms, "INSTRUMENTS", (tt01, confirmed))
+    client.force_login(province.officer("justice", R.LEADER))
+    assert client.get(f"/office/dossiers/{dossier.code}/forms/apology/").status_code == 200
+    text, _, _ = laid_out(*rendered[-1])
+    assert "Mẫu số 07 – Thông tư 03/2025/TT-VPCP" in text
+
+
+def test_a_setting_chooses_the_instrument_whatever_the_date(client, province, rendered, settings):
+    dossier = apologise(province, at(2026, 3, 2, 9), at(2026, 3, 6, 9))
+    settings.MOTCUA = {**settings.MOTCUA, "FORMS_INSTRUMENT": "tt01-2018"}
+    client.force_login(province.officer("justice", R.LEADER))
+    assert client.get(f"/office/dossiers/{dossier.code}/forms/apology/").status_code == 200
+    text, _, _ = laid_out(*rendered[-1])
+    assert "Mẫu số 04 – Thông tư 01/2018/TT-VPCP" in text
+    settings.MOTCUA = {**settings.MOTCUA, "FORMS_INSTRUMENT": "tt99-2030"}
+    with pytest.raises(ImproperlyConfigured, match="tt99-2030"):
+        printing.form_ref("apology", date(2026, 3, 6))
+
+
+def test_forms_are_a5_and_the_tracking_book_a4_landscape(province):
+    dossier = receive(province)
+    context = printing.receipt_context(dossier, list(dossier.events.all()), "http://x/")
+    _, pages, (width, height) = laid_out(printing.TEMPLATES["receipt"], context)
+    assert pages == 1
+    assert (round(width * 25.4 / 96), round(height * 25.4 / 96)) == (148, 210)  # A5, mm
+
+
+# --- Stop notice -------------------------------------------------------------------------------
+
+
+def test_the_stop_notice_documents_the_withdrawal(client, province, rendered):
+    o = province.officer
+    dossier = receive(province)
+    url = f"/office/dossiers/{dossier.code}/forms/stop-notice/"
+    client.force_login(o("justice", R.DESK_OFFICER))
+    assert client.get(url).status_code == 404  # not withdrawn
+    services.act(
+        dossier,
+        A.WITHDRAW,
+        o("justice", R.DESK_OFFICER),
+        at=at(2025, 8, 4, 10, 15),
+        comment="Người yêu cầu đề nghị rút hồ sơ để bổ sung giấy tờ khác",
+    )
+    response = client.get(url)
+    data = assert_vietnamese_pdf(response, f"{dossier.code}-stop-notice.pdf")
+    assert data.startswith(b"%PDF")
+    [(template, context)] = rendered
+    html = printing.render_html(template, context)
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in html
+    assert "Người yêu cầu đề nghị rút hồ sơ để bổ sung giấy tờ khác" in html
+    assert dossier.code in html
+    text, pages, (width, height) = laid_out(template, context)
+    assert pages == 1 and (round(width * 25.4 / 96), round(height * 25.4 / 96)) == (148, 210)
+    for expected in [
+        "Mẫu theo Thông tư 03/2025/TT-VPCP",  # dated August 2025
+        "SỞ TƯ PHÁP",
+        "Hà Nam, ngày 04 tháng 8 năm 2025",
+        "Kính gửi: Nguyễn Văn An",
+        "Ngày 03/03/2025, Quầy Sở Tư pháp tiếp nhận hồ sơ của Ông/Bà Nguyễn Văn An",
+        "đề nghị giải quyết thủ tục: Cấp Phiếu lý lịch tư pháp",
+        f"Mã hồ sơ: {dossier.code}",
+        "Lý do: Người yêu cầu đề nghị rút hồ sơ để bổ sung giấy tờ khác.",
+        "kể từ 10 giờ 15 phút, ngày 04/08/2025",
+        str(o("justice", R.DESK_OFFICER)),
+    ]:
+        assert expected in text, expected
+    # Who may not see the dossier may not print it.
+    for user in (o("health", R.DESK_OFFICER), o("health", R.LEADER)):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_a_stop_notice_before_thong_tu_03_2025_prints_no_legal_basis(province):
+    o = province.officer
+    dossier = services.act(
+        receive(province),
+        A.WITHDRAW,
+        o("justice", R.DESK_OFFICER),
+        at=at(2025, 3, 4, 9),
+        comment="Đơn đề nghị dừng giải quyết hồ sơ ngày 04/3/2025",
+    )
+    context = printing.stop_notice_context(dossier, dossier.events.get(action=A.WITHDRAW))
+    assert context["form"] == forms.FormRef("stop-notice")
+    html = printing.render_html(printing.TEMPLATES["stop-notice"], context)
+    assert 'class="form-number"' not in html
+
+
+# --- Extreme dates -----------------------------------------------------------------------------
+
+END_OF_TIME = datetime(9999, 12, 31, 23, 0, tzinfo=ZoneInfo("UTC"))  # year 10000 in Hà Nội
+
+
+def test_forms_render_with_dates_at_the_end_of_the_calendar(client, province, rendered):
+    o = province.officer
+    dossier = apologise(province, at(2025, 3, 3, 9), at(2025, 3, 7, 9))
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=END_OF_TIME)
+    # Events are append-only: the bad data comes as a later event, as an old import might.
+    apology = dossier.events.get(action=A.APOLOGISE)
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=apology.at,
+        actor=apology.actor,
+        action=A.APOLOGISE,
+        from_status=apology.from_status,
+        to_status=apology.to_status,
+        agency=apology.agency,
+        comment=apology.comment,
+        data={"previous_due_at": "garbage", "new_due_at": END_OF_TIME.isoformat()},
+    )
+    client.force_login(o("justice", R.LEADER))
+    base = f"/office/dossiers/{dossier.code}/forms/"
+    for name in ("receipt", "control-slip", "apology"):
+        assert client.get(f"{base}{name}/").content.startswith(b"%PDF"), name
+    receipt, slip, apology_ = (c for _, c in rendered)
+    assert receipt["due_at"] == "23 giờ 59 phút, ngày 31/12/9999"
+    assert slip["due_at"] == "23 giờ 59 phút, ngày 31/12/9999"
+    assert (apology_["previous_due_at"], apology_["new_due_at"]) == (
+        "",
+        "23 giờ 59 phút, ngày 31/12/9999",
+    )
+    desk = o("justice", R.DESK_OFFICER).posts.get().desk
+    client.force_login(o("justice", R.DESK_OFFICER))
+    response = client.get(
+        f"/office/desks/{desk.pk}/forms/tracking-book/", {"from": "2025-03-01", "to": "2025-03-31"}
+    )
+    assert response.content.startswith(b"%PDF")
+    [row] = rendered[-1][1]["rows"]
+    assert row.due_at == "23:59 31/12/9999"
+    assert row.remarks == [("apology", "21/03/2025"), ("apology", "31/12/9999")]
+    # The stop notice of a withdrawal recorded at the very end of the calendar.
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=END_OF_TIME,
+        actor=o("justice", R.DESK_OFFICER),
+        action=A.WITHDRAW,
+        from_status=dossier.status,
+        to_status="withdrawn",
+        agency=dossier.current_agency,
+        comment="Rút",
+    )
+    assert client.get(f"{base}stop-notice/").content.startswith(b"%PDF")
+    assert rendered[-1][1]["letterhead"].day == date(9999, 12, 31)
+    assert "31/12/9999" in printed_forms_html(Dossier.objects.get(pk=dossier.pk))
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"from": "9999-12-01", "to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-31"},
+        {"from": "2025-03-01", "to": "2025-03-01\x00"},
+        {"from": "2025-03-01", "to": "9" * 10_000},
+    ],
+)
+def test_the_tracking_book_refuses_periods_it_cannot_print(client, province, period):
+    officer = province.officer("justice", R.DESK_OFFICER)
+    client.force_login(officer)
+    response = client.get(
+        f"/office/desks/{officer.posts.get().desk_id}/forms/tracking-book/", period
+    )
+    assert response.status_code == 400
+    assert not response.content.startswith(b"%PDF")
