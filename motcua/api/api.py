@@ -3,7 +3,7 @@
 See docs/api.md. Procedures are public; dossiers need `Authorization: Bearer <token>`.
 """
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 
 from motcua.api import dossiers, errors, procedures
 
@@ -19,4 +19,17 @@ api = NinjaAPI(
 )
 api.add_router("/procedures", procedures.router)
 api.add_router("/dossiers", dossiers.router)
+
+# Last: any other address under /api/v1/ is a JSON 404 like the rest, not Django's page.
+unknown = Router()
+
+
+@unknown.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False
+)
+def no_such_endpoint(request, rest: str):
+    raise errors.not_found()
+
+
+api.add_router("", unknown)
 errors.install(api)

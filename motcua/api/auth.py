@@ -10,6 +10,7 @@ from ninja.security import HttpBearer
 from motcua.api import services
 from motcua.api.models import ApiToken
 from motcua.dossiers import permissions
+from motcua.org.constants import Role
 
 
 class TokenAuth(HttpBearer):
@@ -39,6 +40,23 @@ def visible_dossiers(token: ApiToken, queryset: QuerySet | None = None) -> Query
             | Q(received_desk__agency_id__in=ids)
         )
     return queryset
+
+
+def would_see(token: ApiToken, agencies: set[int]) -> bool:
+    """Would the token see a dossier that is now at, performed by or received at one of
+    `agencies`? The rule of `visible_dossiers`, for a dossier not yet written (so that a
+    refused creation writes nothing)."""
+    narrowed = agency_ids(token)
+    if narrowed and not narrowed & agencies:
+        return False
+    user = token.user
+    posts = permissions.posts(user)
+    if user.is_superuser or any(
+        role in (Role.SUPERVISOR, Role.ADMIN) and kind in permissions.PROVINCE_WIDE_KINDS
+        for _, role, kind in posts
+    ):
+        return True
+    return any(agency_id in agencies for agency_id, _, _ in posts)
 
 
 def may_act_at(token: ApiToken, agency_id: int) -> bool:

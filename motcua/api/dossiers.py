@@ -7,6 +7,8 @@ token's agencies); what it does goes through `services.receive`/`submit`/`act`, 
 
 import base64
 import binascii
+import hashlib
+import json
 from datetime import datetime, time, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,22 +17,24 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from django.utils.translation import gettext_lazy as _lazy
+from ninja import Header, Path, Query, Router
 from ninja.responses import Status as Reply
-from ninja.responses import codes_4xx
 
 from motcua.api import auth
-from motcua.api.errors import ApiError, invalid, not_found
+from motcua.api.errors import CONFLICT, ApiError, documented, invalid, not_found, responses
 from motcua.api.schemas import (
+    MAX_ID,
     ActionIn,
+    ActionName,
     DossierFilters,
     DossierIn,
     DossierOut,
     DossierPage,
-    ErrorOut,
     EventOut,
 )
 from motcua.catalog.models import Procedure
+from motcua.core.hostile import has_invalid_characters, safe_file_name
 from motcua.dossiers import permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier
 from motcua.dossiers.workflow import OPEN, Action
@@ -41,6 +45,7 @@ router = Router(tags=["dossiers"], auth=auth.TokenAuth())
 STATUS_LABELS = dict(STATUS_CHOICES)
 ACTION_LABELS = dict(ACTION_CHOICES)
 MAX_KEY_LENGTH = 80
+NOT_ALLOWED_HERE = _lazy("You may not receive or submit dossiers for this desk or agency.")
 DETAIL_RELATED = (
     "procedure",
     "procedure_version",
@@ -53,7 +58,6 @@ DETAIL_RELATED = (
     "assignee",
     "parent",
 )
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 # --- Shapes ----------------------------------------------------------------------------------
@@ -176,44 +180,47 @@ def _day_start(day) -> datetime:
 # --- Endpoints -------------------------------------------------------------------------------
 
 
+CREATE_ERRORS = (400, 401, 403, 409, 413, 422)
+
+
 @router.post(
     "",
-    response={200: DossierOut, 201: DossierOut, codes_4xx: ErrorOut},
+    response=responses({200: DossierOut, 201: DossierOut}, *CREATE_ERRORS),
+    openapi_extra=documented(*CREATE_ERRORS),
     summary="Create a dossier",
 )
 def create_dossier(
     request,
     payload: DossierIn,
-    idempotency_key: str | None = Header(
-        None,
+    idempotency_key: str = Header(
+        ...,
         alias="Idempotency-Key",
-        description="Required. A retry with the same key returns the first dossier (200).",
+        max_length=MAX_KEY_LENGTH,
+        description="Chosen by the client, e.g. a UUID per submission. A retry with the "
+        "same key and the same body returns the first dossier (200); the same key with "
+        "another body is a 409.",
     ),
 ):
     """A counter receipt (`services.receive`: the dossier is received and its clock starts)
     or an online or postal submission (`services.submit`: awaiting the desk's check).
-    Returns 201 with the dossier; a retry with the same `Idempotency-Key` returns 200 with
-    the dossier the first request created and creates nothing."""
+    Returns 201 with the dossier; a retry with the same `Idempotency-Key` and body returns
+    200 with the dossier the first request created and creates nothing. Whether the token
+    may create it is decided before anything is written."""
     token = request.auth
     user = token.user
-    key = (idempotency_key or "").strip()
+    key = idempotency_key.strip()
     if not key:
         raise invalid(
             {"Idempotency-Key": "required"}, _("The Idempotency-Key header is required."), 400
         )
-    if len(key) > MAX_KEY_LENGTH:
+    if has_invalid_characters(key):
         raise invalid({"Idempotency-Key": "invalid"}, status=400)
     stored_key = f"api:{user.pk}:{key}"  # keys are the service account's own
+    fingerprint = request_fingerprint(payload)
 
     first = Dossier.objects.filter(idempotency_key=stored_key).select_related("procedure").first()
     if first is not None:
-        dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED)
-        dossier = dossier.filter(pk=first.pk).first()
-        if dossier is None or first.procedure.code != payload.procedure:
-            raise ApiError(
-                409, "conflict", _("This Idempotency-Key was already used for another request.")
-            )
-        return Reply(200, _detail(dossier, token))
+        return Reply(200, _detail(_retried(token, first, payload, fingerprint), token))
 
     procedure = Procedure.objects.filter(code=payload.procedure.strip()).first()
     if procedure is None:
@@ -229,8 +236,12 @@ def create_dossier(
         if agency is None:
             raise invalid({"agency": "invalid"})
     received_at = _aware(payload.received_at)
-    if received_at is not None and received_at > timezone.now() + FUTURE_TOLERANCE:
-        raise invalid({"received_at": "invalid"})
+    if received_at is not None:
+        try:  # not in the future, not back-dated beyond MOTCUA["RECEIPT_BACKDATE_DAYS"]
+            services.check_received_at(received_at)
+        except services.DossierError as refused:
+            raise invalid({"received_at": "invalid"}, str(refused)) from None
+    _check_may_create(token, procedure, payload.channel, desk, agency)
     documents = _documents(procedure, payload.documents)
 
     create = services.receive if payload.channel == Channel.COUNTER else services.submit
@@ -245,13 +256,56 @@ def create_dossier(
             documents=documents,
             received_at=received_at,
             idempotency_key=stored_key,
+            idempotency_fingerprint=fingerprint,
         )
-        if not _may_create(token, dossier):  # rolls the creation back
-            raise services.NotAllowed(
-                _("You may not receive or submit dossiers for this desk or agency.")
-            )
+        if not _may_create(token, dossier):  # the check above, once more: rolls it back
+            raise services.NotAllowed(str(NOT_ALLOWED_HERE))
     dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED).get(pk=dossier.pk)
     return Reply(201, _detail(dossier, token))
+
+
+def request_fingerprint(payload: DossierIn) -> str:
+    """SHA-256 of the request's canonical JSON (validated, defaults filled in, keys sorted):
+    two bodies that mean the same request have the same fingerprint."""
+    canonical = json.dumps(
+        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _retried(token, first: Dossier, payload: DossierIn, fingerprint: str) -> Dossier:
+    """The dossier a retry answers with, or a 409 when the key was used for another request
+    (or by a token that may not see the dossier)."""
+    dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED)
+    dossier = dossier.filter(pk=first.pk).first()
+    same = (
+        first.idempotency_fingerprint == fingerprint
+        if first.idempotency_fingerprint
+        else first.procedure.code == payload.procedure.strip()  # created before fingerprints
+    )
+    if dossier is None or not same:
+        raise ApiError(409, "conflict", str(CONFLICT))
+    return dossier
+
+
+def _check_may_create(token, procedure, channel: str, desk, agency) -> None:
+    """Refuse (403) before anything is written when the token would not see the new dossier
+    or, for a counter receipt, may not RECEIVE at the desk (or agency) that receives it."""
+    performing = services.performing_agency_for(procedure, desk, agency)
+    current = desk.agency if desk is not None else performing
+    planned = Dossier(
+        procedure=procedure,
+        received_desk=desk,
+        performing_agency=performing,
+        current_agency=current,
+        channel=channel,
+    )
+    seen_at = {current.pk, performing.pk} | ({desk.agency_id} if desk is not None else set())
+    allowed = auth.would_see(token, seen_at) and (
+        channel != Channel.COUNTER or permissions.can(token.user, Action.RECEIVE, planned)
+    )
+    if not allowed:
+        raise services.NotAllowed(str(NOT_ALLOWED_HERE))
 
 
 def _documents(procedure, given) -> list[dict]:
@@ -295,7 +349,8 @@ def _file(doc, prefix: str, errors: dict) -> SimpleUploadedFile | None:
     except (binascii.Error, ValueError):
         errors[f"{prefix}.content_base64"] = "invalid"
         return None
-    return SimpleUploadedFile(doc.file_name.strip(), content)
+    # Stored under a name the file system accepts: at most 200 bytes, extension kept.
+    return SimpleUploadedFile(safe_file_name(doc.file_name), content)
 
 
 def _may_create(token, dossier: Dossier) -> bool:
@@ -308,7 +363,12 @@ def _may_create(token, dossier: Dossier) -> bool:
     return True
 
 
-@router.get("", response={200: DossierPage, codes_4xx: ErrorOut}, summary="List dossiers")
+@router.get(
+    "",
+    response=responses({200: DossierPage}, 400, 401, 422),
+    openapi_extra=documented(400, 401, 422),
+    summary="List dossiers",
+)
 def list_dossiers(request, filters: Query[DossierFilters]):
     """The dossiers the token may see, newest first. One query per page (no total count:
     `has_next` tells whether another page follows)."""
@@ -341,18 +401,27 @@ def list_dossiers(request, filters: Query[DossierFilters]):
     }
 
 
-@router.get("/{code}", response={200: DossierOut, codes_4xx: ErrorOut}, summary="One dossier")
+@router.get(
+    "/{code}",
+    response=responses({200: DossierOut}, 400, 401, 404),
+    openapi_extra=documented(400, 401, 404),
+    summary="One dossier",
+)
 def get_dossier(request, code: str):
     """The dossier with the applicant's full details and what the token may do now."""
     return _detail(_visible_or_404(request.auth, code), request.auth)
 
 
+ACT_ERRORS = (400, 401, 403, 404, 409, 413, 422)
+
+
 @router.post(
     "/{code}/actions/{action}",
-    response={200: DossierOut, codes_4xx: ErrorOut},
+    response=responses({200: DossierOut}, *ACT_ERRORS),
+    openapi_extra=documented(*ACT_ERRORS),
     summary="Act on a dossier",
 )
-def act(request, code: str, action: str, payload: ActionIn):
+def act(request, code: str, action: ActionName, payload: ActionIn):
     """Perform a workflow action (`forward`, `approve`, `request_supplement`, `supplement`,
     `complete`, `return_result`, `receive`, `refuse`, `withdraw`, `apologise`, `hand_over`,
     `hand_back`) through `services.act`. Returns the dossier after it."""
@@ -362,7 +431,11 @@ def act(request, code: str, action: str, payload: ActionIn):
         action = Action(action)
     except ValueError:
         raise invalid({"action": "invalid"}, status=400) from None
-    if not auth.may_act_at(token, dossier.current_agency_id):
+    # Who may act is checked before the body's files are read (and again by the service,
+    # under the dossier's lock).
+    if not auth.may_act_at(token, dossier.current_agency_id) or not permissions.can(
+        token.user, action, dossier
+    ):
         raise services.NotAllowed(_("You may not do this to this dossier."))
     to_user = to_agency = None
     if payload.to_user:
@@ -390,11 +463,12 @@ def act(request, code: str, action: str, payload: ActionIn):
 
 @router.get(
     "/{code}/documents/{document_id}/file",
-    response={200: None, codes_4xx: ErrorOut},
+    response=responses({200: None}, 400, 401, 404, 422),
+    openapi_extra=documented(400, 401, 404, 422),
     summary="An attached file",
     url_name="document_file",
 )
-def document_file(request, code: str, document_id: int):
+def document_file(request, code: str, document_id: int = Path(..., ge=1, le=MAX_ID)):
     """The file attached to one of the dossier's documents, with its content type."""
     dossier = _visible_or_404(request.auth, code)
     attached = dossier.documents.exclude(file="").filter(pk=document_id).first()
@@ -404,7 +478,10 @@ def document_file(request, code: str, document_id: int):
 
 
 @router.get(
-    "/{code}/events", response={200: list[EventOut], codes_4xx: ErrorOut}, summary="History"
+    "/{code}/events",
+    response=responses({200: list[EventOut]}, 400, 401, 404),
+    openapi_extra=documented(400, 401, 404),
+    summary="History",
 )
 def events(request, code: str):
     """The dossier's immutable history, oldest first."""

@@ -14,18 +14,12 @@ from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from motcua.api.schemas import ERROR_CODES as CODES
+from motcua.api.schemas import ErrorOut
 from motcua.dossiers import services, workflow
 from motcua.dossiers.validation import InvalidApplicant
 
-CODES = (
-    "not_allowed",
-    "illegal_transition",
-    "incomplete",
-    "invalid",
-    "not_found",
-    "unauthorized",
-    "conflict",
-)
+CONFLICT = gettext_lazy("This Idempotency-Key was already used for another request.")
 FIELD_MESSAGES = {
     "required": gettext_lazy("This field is required."),
     "invalid": gettext_lazy("This value is not valid."),
@@ -67,6 +61,8 @@ def body(error: ApiError) -> dict:
 
 
 def from_dossier_error(exc: services.DossierError) -> ApiError:
+    if isinstance(exc, services.IdempotencyConflict):
+        return ApiError(409, "conflict", str(CONFLICT))
     if isinstance(exc, services.Incomplete):
         return ApiError(
             422, "incomplete", _("The dossier lacks required documents."), missing=exc.missing
@@ -75,7 +71,10 @@ def from_dossier_error(exc: services.DossierError) -> ApiError:
         return ApiError(403, "not_allowed", str(exc))
     if isinstance(exc.__cause__, workflow.IllegalTransition):
         return ApiError(409, "illegal_transition", str(exc))
-    return ApiError(422, "invalid", str(exc))
+    # A refused value (a receipt date out of its window, an apology date): named when the
+    # service says which field it is about.
+    field = getattr(exc, "field", "")
+    return ApiError(422, "invalid", str(exc), fields={field: "invalid"} if field else None)
 
 
 def _field_name(loc) -> str:
@@ -88,11 +87,21 @@ def _field_name(loc) -> str:
 
 
 def from_validation_error(exc: ValidationError) -> ApiError:
-    fields = {}
+    """422 naming each field; 400 when only headers are wrong (the request, not its
+    content, is malformed: e.g. no Idempotency-Key)."""
+    fields, sources = {}, set()
     for error in exc.errors:
-        name = _field_name(error.get("loc", ()))
+        loc = error.get("loc", ())
+        sources.add(str(loc[0]) if loc else "body")
+        name = _field_name(loc)
         fields.setdefault(name, "required" if error.get("type") == "missing" else "invalid")
-    return invalid(fields)
+    if sources != {"header"}:
+        return invalid(fields)
+    if "invalid" in fields.values():
+        message = _("The %(header)s header is not valid.")
+    else:
+        message = _("The %(header)s header is required.")
+    return invalid(fields, message % {"header": ", ".join(fields)}, 400)
 
 
 def install(api: NinjaAPI) -> None:
@@ -135,3 +144,31 @@ def install(api: NinjaAPI) -> None:
         return respond(request, error)
 
     api.add_exception_handler(HttpError, http_error)
+
+
+# --- The OpenAPI document: which errors each operation answers ---------------------------------
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request: unreadable JSON body, a missing or bad `Idempotency-Key` header, "
+    "an unknown action, or control characters (NUL…) anywhere in the request "
+    "(`invalid_characters`).",
+    401: "No token, or an unknown or revoked one (`unauthorized`).",
+    403: "The token's account or agencies may not do this (`not_allowed`).",
+    404: "No such procedure, or a dossier the token may not see (`not_found`).",
+    409: "The dossier's status does not allow the action (`illegal_transition`), or the "
+    "`Idempotency-Key` was used for another request (`conflict`).",
+    413: "The body is larger than the API accepts (`too_large`).",
+    422: "A value is missing or not valid (`invalid`: `fields` names each), or mandatory "
+    "documents are missing (`incomplete`: `missing` names them).",
+}
+
+
+def responses(ok: dict, *statuses: int) -> dict:
+    """The `response=` of an operation: its success shapes and the error statuses it can
+    answer, all with the one error shape."""
+    return {**ok, frozenset(statuses): ErrorOut}
+
+
+def documented(*statuses: int) -> dict:
+    """`openapi_extra=` giving each error status its meaning."""
+    return {"responses": {s: {"description": ERROR_DESCRIPTIONS[s]} for s in statuses}}

@@ -2,10 +2,9 @@
 
 from django.db.models import Prefetch
 from ninja import Query, Router
-from ninja.responses import codes_4xx
 
-from motcua.api.errors import not_found
-from motcua.api.schemas import ErrorOut, ProcedureDetail, ProcedureFilters, ProcedurePage
+from motcua.api.errors import documented, not_found, responses
+from motcua.api.schemas import ProcedureDetail, ProcedureFilters, ProcedurePage
 from motcua.catalog import services as catalog_services
 from motcua.catalog.constants import Status
 from motcua.catalog.models import Procedure, RequiredDocument
@@ -33,7 +32,12 @@ def _item(p: Procedure) -> dict:
     }
 
 
-@router.get("", response={200: ProcedurePage, codes_4xx: ErrorOut}, summary="List procedures")
+@router.get(
+    "",
+    response=responses({200: ProcedurePage}, 400, 422),
+    openapi_extra=documented(400, 422),
+    summary="List procedures",
+)
 def list_procedures(request, filters: Query[ProcedureFilters]):
     """Procedures in force, searched and filtered; ranked by relevance when searching,
     by name otherwise."""
@@ -62,7 +66,10 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
 
 
 @router.get(
-    "/{code}", response={200: ProcedureDetail, codes_4xx: ErrorOut}, summary="One procedure"
+    "/{code}",
+    response=responses({200: ProcedureDetail}, 400, 404),
+    openapi_extra=documented(400, 404),
+    summary="One procedure",
 )
 def get_procedure(request, code: str):
     """The procedure's full text as its latest version records it (the catalogue's snapshot

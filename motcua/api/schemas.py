@@ -1,27 +1,70 @@
-"""Request and response shapes (they are also the OpenAPI document's schemas)."""
+"""Request and response shapes (they are also the OpenAPI document's schemas).
 
-from datetime import date, datetime
-from typing import Any, Literal
+Every input is bounded (docs/decisions/0008-input-bounds.md): strings by `max_length`,
+integers by the database's range, pages by MAX_PAGE, dates and times by the window
+EARLIEST..LATEST; a value outside answers 422 naming the field, never a 500.
+"""
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator, WithJsonSchema
 
-from motcua.dossiers.workflow import Status
+from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Level
+
+# --- Bounds ----------------------------------------------------------------------------------
+
+MAX_PAGE = 10_000
+MAX_ID = 2**63 - 1  # the largest primary key the database stores
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+WINDOW = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def _day_in_window(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be {WINDOW}")
+    return value
+
+
+def _moment_in_window(value: datetime) -> datetime:
+    # The offset may move a moment across midnight: compare the wall-clock day given.
+    if (
+        not datetime.combine(EARLIEST, time.min)
+        <= value.replace(tzinfo=None)
+        < datetime.combine(LATEST, time.max)
+    ):
+        raise ValueError(f"must be {WINDOW}")
+    return value
+
+
+# Any text is read (an unknown action is a 400 naming `action`); the document lists the
+# actions, so that clients and schemathesis see them.
+ActionName = Annotated[str, WithJsonSchema({"type": "string", "enum": [a.value for a in Action]})]
+Day = Annotated[date, AfterValidator(_day_in_window)]
+Moment = Annotated[datetime, AfterValidator(_moment_in_window)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # --- Errors ----------------------------------------------------------------------------------
 
+ERROR_CODES = (
+    "not_allowed",
+    "illegal_transition",
+    "incomplete",
+    "invalid",
+    "invalid_characters",
+    "not_found",
+    "unauthorized",
+    "conflict",
+    "too_large",
+)
+
 
 class ErrorDetail(Schema):
-    code: Literal[
-        "not_allowed",
-        "illegal_transition",
-        "incomplete",
-        "invalid",
-        "not_found",
-        "unauthorized",
-        "conflict",
-    ]
-    message: str
+    code: Literal[ERROR_CODES] = Field(description='Stable; see docs/api.md, "Errors".')
+    message: str = Field(description="For a person, in the request's language.")
     fields: dict[str, str] = Field(
         default_factory=dict, description='Field → "required" or "invalid".'
     )
@@ -46,7 +89,7 @@ class ProcedureFilters(Schema):
     agency: str | None = Field(None, max_length=40, description="Code of the department.")
     sector: str | None = Field(None, max_length=20, description="Sector code.")
     online_level: int | None = Field(None, ge=1, le=4)
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=100)
 
 
@@ -134,13 +177,15 @@ class ProcedureDetail(Schema):
 class DossierFilters(Schema):
     status: Status | None = None
     procedure: str | None = Field(None, max_length=40, description="Procedure code.")
-    received_from: date | None = Field(None, description="Received on or after this day.")
-    received_to: date | None = Field(None, description="Received on or before this day.")
+    received_from: Day | None = Field(
+        None, description=f"Received on or after this day ({WINDOW})."
+    )
+    received_to: Day | None = Field(None, description=f"Received on or before this day ({WINDOW}).")
     overdue: bool = Field(False, description="Open dossiers whose appointment has passed.")
     agency: str | None = Field(
         None, max_length=40, description="Agency code: dossiers performed by or now at it."
     )
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=100)
 
 
@@ -155,7 +200,7 @@ class ApplicantIn(Schema):
 
 
 class DocumentIn(Schema):
-    required_document: int | None = Field(
+    required_document: Id | None = Field(
         None, description="Id of one of the procedure's required documents."
     )
     name: str = Field("", max_length=1000, description="Default: the required document's name.")
@@ -175,13 +220,16 @@ class DossierIn(Schema):
     procedure: str = Field(max_length=40, description="Procedure code.")
     applicant: ApplicantIn
     channel: Literal["counter", "online", "post"]
-    desk: int | None = Field(None, description="Id of the one-stop desk that receives it.")
+    desk: Id | None = Field(None, description="Id of the one-stop desk that receives it.")
     agency: str | None = Field(
         None, max_length=40, description="Code of the performing agency, when not the desk's."
     )
     documents: list[DocumentIn] = Field(default_factory=list, max_length=200)
-    received_at: datetime | None = Field(
-        None, description="When received (counter) or submitted (online, post); default now."
+    received_at: Moment | None = Field(
+        None,
+        description="When received (counter) or submitted (online, post); default now. At "
+        "most MOTCUA['RECEIPT_BACKDATE_DAYS'] days back (default 30), not in the future, "
+        "not before the procedure's version existed.",
     )
 
 
@@ -189,7 +237,11 @@ class ActionIn(Schema):
     comment: str = Field("", max_length=5000)
     to_user: str | None = Field(None, max_length=150, description="Username of an officer.")
     to_agency: str | None = Field(None, max_length=40, description="Agency code.")
-    new_due_at: datetime | None = Field(None, description="For `apologise`: the new date.")
+    new_due_at: Moment | None = Field(
+        None,
+        description="For `apologise`: the new date, after the current appointment and at "
+        "most MOTCUA['MAX_APPOINTMENT_DAYS'] days (default 365) after receipt.",
+    )
     result: str = Field("", max_length=5000, description="For `complete`: the result.")
     documents: list[DocumentIn] = Field(
         default_factory=list,

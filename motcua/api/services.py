@@ -19,6 +19,7 @@ from motcua.api.models import ApiToken
 from motcua.core import audit
 
 ALPHABET = string.ascii_letters + string.digits
+SECRET_CHARACTERS = frozenset(ALPHABET)
 SECRET_LENGTH = 40
 PREFIX_LENGTH = 8
 # `last_used_at` is refreshed at most this often, so that reads do not write on every call.
@@ -80,8 +81,8 @@ def revoke(token: ApiToken, *, actor=None) -> ApiToken:
 def find_token(secret: str) -> ApiToken | None:
     """The active token whose secret this is, with its user; None otherwise."""
     secret = secret.strip()
-    if len(secret) != SECRET_LENGTH:
-        return None
+    if len(secret) != SECRET_LENGTH or not set(secret) <= SECRET_CHARACTERS:
+        return None  # never sent to the database: a NUL in a header must not reach it
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_prefix=secret[:PREFIX_LENGTH], revoked_at__isnull=True)

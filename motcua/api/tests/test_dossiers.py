@@ -62,12 +62,19 @@ def test_online_and_postal_dossiers_are_submitted_for_the_desk_to_check(
     assert body["submitted_at"] and body["received_at"] is None and body["due_at"] is None
 
 
+def days_ago_at_nine(days: int) -> datetime:
+    """A receipt time the API accepts (at most MOTCUA["RECEIPT_BACKDATE_DAYS"] back)."""
+    day = timezone.localdate() - timedelta(days=days)
+    return datetime(day.year, day.month, day.day, 9, tzinfo=VN)
+
+
 def test_received_at_may_be_given(api, province, tokens):
-    body = created(
-        api, province, tokens["justice", R.DESK_OFFICER], received_at="2025-03-03T09:00:00+07:00"
-    )
-    assert body["received_at"] == "2025-03-03T09:00:00+07:00"
-    assert body["due_at"] == "2025-03-10T09:00:00+07:00"  # 5 working days
+    given = days_ago_at_nine(10)
+    body = created(api, province, tokens["justice", R.DESK_OFFICER], received_at=given.isoformat())
+    assert datetime.fromisoformat(body["received_at"]) == given
+    stored = Dossier.objects.get()
+    assert stored.received_at == given and stored.due_at > given  # the clock started then
+    assert datetime.fromisoformat(body["due_at"]) == stored.due_at
 
 
 def test_same_idempotency_key_returns_the_first_dossier_and_creates_nothing(api, province, tokens):
@@ -232,9 +239,10 @@ def test_a_narrowed_token_acts_only_where_the_dossier_is_at_its_agencies(
     api, province, tokens, dossier
 ):
     code = dossier["code"]
-    o = tokens["justice", R.DESK_OFFICER], tokens["justice", R.LEADER]
-    api.post(f"/dossiers/{code}/actions/forward", {}, o[0])
+    o = tokens["justice", R.DESK_OFFICER], tokens["justice", R.SPECIALIST]
+    api.post(f"/dossiers/{code}/actions/forward", {}, o[0])  # to the specialist's step
     handed = api.post(f"/dossiers/{code}/actions/hand_over", {"to_agency": "000.00.02.H40"}, o[1])
+    assert handed.status_code == 200, handed.content
     assert handed.json()["current_agency"]["code"] == province.health.code
     # A leader in both departments, with a token narrowed to Justice: it still sees the
     # dossier (Justice performs it) but may not act on it while it is at Health.
@@ -287,7 +295,8 @@ def test_one_list_page_is_one_query_for_the_dossiers(
 
 def test_list_filters(api, province, tokens):
     token = tokens["justice", R.DESK_OFFICER]
-    old = created(api, province, token, key="old", received_at="2025-03-03T09:00:00+07:00")
+    received = days_ago_at_nine(25)  # 5 working days: overdue by now
+    old = created(api, province, token, key="old", received_at=received.isoformat())
     new = created(api, province, token, key="new")
     online = created(api, province, token, key="online", channel="online")
 
@@ -299,8 +308,9 @@ def test_list_filters(api, province, tokens):
     today = timezone.localdate().isoformat()
     assert codes() == {old["code"], new["code"], online["code"]}
     assert codes(status="submitted") == {online["code"]}
-    assert codes(overdue="true") == {old["code"]}  # due 10 March 2025
-    assert codes(received_from="2025-03-03", received_to="2025-03-03") == {old["code"]}
+    assert codes(overdue="true") == {old["code"]}
+    day = received.date().isoformat()
+    assert codes(received_from=day, received_to=day) == {old["code"]}
     assert codes(received_from=today) == {new["code"]}
     assert codes(procedure=province.procedure.code) == codes()
     assert codes(procedure="NO.SUCH") == set()
@@ -322,7 +332,7 @@ JOURNEY = [
     ),
     (R.DESK_OFFICER, "supplement", {}, "processing"),
     (R.SPECIALIST, "forward", {"to_user": "justice.leader"}, "processing"),
-    (R.LEADER, "approve", {}, "processing"),
+    # The leader's step is the last before the desk returns the result: the leader signs.
     (R.LEADER, "complete", {"result": "Phiếu lý lịch tư pháp số 123"}, "result_ready"),
     (R.DESK_OFFICER, "return_result", {}, "returned"),
 ]
@@ -373,9 +383,10 @@ def test_events_list_the_history(api, province, tokens, dossier):
         (R.DESK_OFFICER, "supplement", {}, 409, "illegal_transition"),
         (R.SPECIALIST, "return_result", {}, 403, "not_allowed"),
         (R.DESK_OFFICER, "approve", {}, 403, "not_allowed"),
-        (R.DESK_OFFICER, "refuse", {"comment": " "}, 422, "invalid"),
+        (R.LEADER, "refuse", {"comment": " "}, 422, "invalid"),
+        (R.DESK_OFFICER, "refuse", {"comment": "Không đủ điều kiện"}, 403, "not_allowed"),
         (R.DESK_OFFICER, "forward", {"to_user": "nobody"}, 422, "invalid"),
-        (R.DESK_OFFICER, "hand_over", {"to_agency": "NO.SUCH"}, 422, "invalid"),
+        (R.DESK_OFFICER, "hand_over", {"to_agency": "NO.SUCH"}, 403, "not_allowed"),
         (R.DESK_OFFICER, "teleport", {}, 400, "invalid"),
     ],
 )
@@ -391,6 +402,19 @@ def test_refused_actions_change_nothing(
     assert stored.status == "received" and stored.events.count() == 1
     after = api.get(f"/dossiers/{dossier['code']}", tokens["justice", R.DESK_OFFICER]).json()
     assert after == dossier
+
+
+def test_an_unknown_agency_to_hand_over_to_is_invalid(api, province, tokens, dossier):
+    code = dossier["code"]
+    api.post(f"/dossiers/{code}/actions/forward", {}, tokens["justice", R.DESK_OFFICER])
+    before = Dossier.objects.get().events.count()
+    response = api.post(
+        f"/dossiers/{code}/actions/hand_over",
+        {"to_agency": "NO.SUCH"},
+        tokens["justice", R.SPECIALIST],
+    )
+    assert error(response, 422)["fields"] == {"to_agency": "invalid"}
+    assert Dossier.objects.get().events.count() == before
 
 
 def test_apology_takes_a_new_appointment(api, province, tokens, dossier):
