@@ -3,11 +3,14 @@ and writes an audit event."""
 
 from datetime import date
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from motcua.core import audit
 from motcua.org import permissions
-from motcua.org.constants import Level
+from motcua.org.constants import Level, Role
 from motcua.org.models import AdminUnit, AdminUnitChange, Agency, Desk, Officer, User
 
 LEVEL_BY_TYPE = {
@@ -131,16 +134,179 @@ def open_desk(agency, name, host=None, address="", actor=None) -> Desk:
     return desk
 
 
+# --- Officers' posts --------------------------------------------------------------------------
+#
+# A post is a user holding a role in an agency from valid_from until valid_to (the first day it
+# no longer applies; empty bounds are open). Posts are ended, never deleted: the history of who
+# held which post is what the dossiers' events refer to. The role's group (admin permissions)
+# and the staff flag follow the posts: the user has them while a post of the role is not ended.
+
+EARLIEST_DAY = date(1945, 9, 2)  # the founding of the state: no post starts before it
+LATEST_DAY = date(2099, 12, 31)
+TITLE_MAX = Officer._meta.get_field("title").max_length
+
+
+def check_day(value: date | None, field: str) -> None:
+    """Refuse a date outside the years a record of the province can bear (e.g. year 9999)."""
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValidationError(
+            {
+                field: _("Enter a date between %(first)s and %(last)s.")
+                % {"first": f"{EARLIEST_DAY:%d/%m/%Y}", "last": f"{LATEST_DAY:%d/%m/%Y}"}
+            }
+        )
+
+
+def check_text(value: str, field: str, max_length: int) -> None:
+    if "\x00" in value:
+        raise ValidationError({field: _("Null characters are not allowed.")})
+    if len(value) > max_length:
+        raise ValidationError({field: _("Enter at most %(n)s characters.") % {"n": max_length}})
+
+
+def check_post(
+    user, agency, role, valid_from=None, valid_to=None, desk=None, title="", exclude=None
+) -> None:
+    """Raise ValidationError (keyed by field where there is one) if the post may not be held.
+
+    Used by the services before writing and by the admin's forms to show the same errors."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    check_day(valid_from, "valid_from")
+    check_day(valid_to, "valid_to")
+    check_text(title or "", "title", TITLE_MAX)
+    if valid_from is not None and valid_to is not None and valid_to <= valid_from:
+        raise ValidationError({"valid_to": _("A post must end after it starts.")})
+    if desk is not None and desk.agency_id != agency.pk:
+        raise ValidationError({"desk": _("The desk must be a desk of the post's agency.")})
+    if user is None or user.pk is None:
+        return
+    overlapping = Officer.objects.filter(user=user, agency=agency, role=role)
+    if exclude is not None and exclude.pk is not None:
+        overlapping = overlapping.exclude(pk=exclude.pk)
+    if valid_from is not None:
+        overlapping = overlapping.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=valid_from))
+    if valid_to is not None:
+        overlapping = overlapping.filter(Q(valid_from__isnull=True) | Q(valid_from__lt=valid_to))
+    if overlapping.exists():
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "%(user)s already holds this role in %(agency)s in an overlapping period: "
+                    "end that post first."
+                )
+                % {"user": user, "agency": agency}
+            }
+        )
+
+
+def _lock_user(user: User) -> User:
+    """Serialise changes to one user's posts (the overlap check, then the write)."""
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def sync_access(user: User, today: date | None = None) -> None:
+    """Give or take the roles' groups and the staff flag so they follow the user's posts.
+
+    A post counts while it is not ended (valid_to empty or later than today): a post that
+    starts later grants its access from the appointment. Superusers keep the staff flag."""
+    today = today or date.today()
+    held = set(
+        Officer.objects.filter(user=user)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .values_list("role", flat=True)
+    )
+    for role in held:
+        user.groups.add(permissions.role_group(role))
+    prefix = permissions.GROUP_PREFIX
+    stale = [
+        g for g in user.groups.filter(name__startswith=prefix) if g.name[len(prefix) :] not in held
+    ]
+    if stale:
+        user.groups.remove(*stale)
+    staff = bool(held & permissions.STAFF_ROLES) or user.is_superuser
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+def _period(officer: Officer) -> dict:
+    return {
+        "valid_from": officer.valid_from.isoformat() if officer.valid_from else None,
+        "valid_to": officer.valid_to.isoformat() if officer.valid_to else None,
+    }
+
+
 @transaction.atomic
 def appoint(
-    user: User, agency: Agency, role: str, title="", desk=None, valid_from=None, actor=None
+    user: User,
+    agency: Agency,
+    role: str,
+    valid_from: date | None = None,
+    *,
+    valid_to: date | None = None,
+    desk: Desk | None = None,
+    title: str = "",
+    actor=None,
 ) -> Officer:
+    """Give `user` a post: `role` in `agency` from `valid_from` (empty: since ever) until
+    `valid_to` (empty: open). Refuses a post overlapping one of the same user, agency and
+    role; gives the role's group, and the staff flag for the roles that use the admin."""
+    user = _lock_user(user)
+    check_post(user, agency, role, valid_from, valid_to, desk, title)
     officer = Officer.objects.create(
-        user=user, agency=agency, role=role, title=title, desk=desk, valid_from=valid_from
+        user=user,
+        agency=agency,
+        role=role,
+        title=title,
+        desk=desk,
+        valid_from=valid_from,
+        valid_to=valid_to,
     )
-    user.groups.add(permissions.role_group(role))
-    if role in permissions.STAFF_ROLES and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    audit.record("officer.appointed", officer, actor, summary=str(officer))
+    sync_access(user)
+    audit.record("officer.appointed", officer, actor, summary=str(officer), **_period(officer))
+    return officer
+
+
+@transaction.atomic
+def change_post(officer: Officer, *, actor=None, **changes) -> Officer:
+    """Change a post's title, desk or period (its user, agency and role never change: end
+    the post and appoint anew). Same checks as `appoint`; access follows the new period."""
+    allowed = {"title", "desk", "valid_from", "valid_to"}
+    if set(changes) - allowed:
+        raise ValueError(f"A post's {sorted(set(changes) - allowed)} cannot change")
+    user = _lock_user(officer.user)
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    values = {field: getattr(officer, field) for field in allowed} | changes
+    check_post(user, officer.agency, officer.role, exclude=officer, **values)
+    before = {f: str(getattr(officer, f) or "") for f in changes}
+    for field, value in changes.items():
+        setattr(officer, field, value)
+    officer.save()
+    sync_access(user)
+    audit.record(
+        "officer.post_changed",
+        officer,
+        actor,
+        summary=str(officer),
+        before=before,
+        after={f: str(getattr(officer, f) or "") for f in changes},
+    )
+    return officer
+
+
+@transaction.atomic
+def end_post(officer: Officer, valid_to: date, *, actor=None) -> Officer:
+    """End a post on `valid_to` (the first day it no longer applies); the row stays."""
+    user = _lock_user(officer.user)
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    check_day(valid_to, "valid_to")
+    if officer.valid_to is not None and officer.valid_to <= valid_to:
+        raise ValidationError({"valid_to": _("This post already ends on or before that day.")})
+    if officer.valid_from is not None and valid_to <= officer.valid_from:
+        raise ValidationError({"valid_to": _("A post must end after it starts.")})
+    officer.valid_to = valid_to
+    officer.save(update_fields=["valid_to"])
+    sync_access(user)
+    audit.record("officer.post_ended", officer, actor, summary=str(officer), **_period(officer))
     return officer
