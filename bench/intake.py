@@ -45,8 +45,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from motcua.api import services as api_services  # noqa: E402
+from motcua.demo.people import People  # noqa: E402
 from motcua.dossiers import services  # noqa: E402
-from motcua.dossiers.demo import People  # noqa: E402
 from motcua.dossiers.models import Channel, Dossier  # noqa: E402
 from motcua.dossiers.tests.factories import make_province  # noqa: E402
 from motcua.org.constants import Role  # noqa: E402
