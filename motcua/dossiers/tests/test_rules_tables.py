@@ -126,6 +126,28 @@ def test_role_action_table_is_the_law():
     assert in_code == {role: set(rows) for role, rows in ROLE_ACTIONS_BY_LAW.items()}
 
 
+# What the holder of a process step's role does at that step (rules 2, 3, 4, 6, 8).
+STEP_ACTIONS_BY_LAW = {
+    R.DESK_OFFICER: {A.FORWARD: f"{RULE} 2: the desk's step is the transfer"},
+    R.SPECIALIST: {
+        A.FORWARD: f"{RULE} 3: the review ends by passing the dossier on",
+        A.REQUEST_SUPPLEMENT: f"{RULE} 4: the competent unit asks",
+        A.HAND_OVER: f"{RULE} 8: asks another agency",
+    },
+    R.LEADER: {
+        A.APPROVE: f"{RULE} 3: approves at a step followed by more processing",
+        A.COMPLETE: f"{RULE} 6: signs the result at the last processing step",
+        A.REQUEST_SUPPLEMENT: f"{RULE} 4: the competent unit asks",
+        A.HAND_OVER: f"{RULE} 8: asks another agency",
+    },
+}
+
+
+def test_step_action_table_is_the_law():
+    in_code = {role: set(actions) for role, actions in permissions.STEP_ACTIONS.items()}
+    assert in_code == {role: set(rows) for role, rows in STEP_ACTIONS_BY_LAW.items()}
+
+
 # --- Who may do what now: each state of a dossier, each role of its own and another agency ---
 
 # state → role → the actions it may take now (the process: desk receipt → specialist review →
