@@ -306,6 +306,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
         "axes": {"level": "WARNING"},
+        # A line per task run repeats what the task logs itself.
+        "django_tasks": {"level": "WARNING"},
     },
 }
 

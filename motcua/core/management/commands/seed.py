@@ -1,6 +1,7 @@
 """`motcua seed hanam-2020 [--dossiers N]`: load the demo province (organisation, catalogue,
 internal processes, inter-agency chains, officers and a year of dossiers)."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -80,10 +81,16 @@ class Command(BaseCommand):
                 rate = traffic.rows / max(time.monotonic() - started, 1e-9)
                 self.stdout.write(f"  {traffic.rows:,}/{n:,} dossiers ({rate:,.0f}/s)")
 
+        # The demo applicants' mail goes to var/mail/; a log line per message is noise here.
+        outbox_log = logging.getLogger("motcua.outbox")
+        level = outbox_log.level
+        outbox_log.setLevel(logging.WARNING)
         try:
             result = dossier_demo.load(n, seed=seed, progress=progress)
         except ValueError as exc:
             raise CommandError(f"Could not make the demo dossiers: {exc}") from exc
+        finally:
+            outbox_log.setLevel(level)
         t = result["traffic"]
         channels = ", ".join(f"{k} {v:,}" for k, v in sorted(t.by_channel.items()))
         self.stdout.write(
