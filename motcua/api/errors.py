@@ -110,10 +110,18 @@ def install(api: NinjaAPI) -> None:
     def respond(request, error: ApiError):
         return api.create_response(request, body(error), status=error.status)
 
+    def dossier_error(request, exc: services.DossierError):
+        if isinstance(exc, services.NotAllowed):
+            # Refusals leave an audit row, as in the back office (the change itself was
+            # rolled back before this answer).
+            from motcua.core import audit
+
+            user = getattr(getattr(request, "auth", None), "user", None)
+            audit.refused(user, f"api {request.method} {request.path}"[:200])
+        return respond(request, from_dossier_error(exc))
+
     api.add_exception_handler(ApiError, respond)
-    api.add_exception_handler(
-        services.DossierError, lambda r, exc: respond(r, from_dossier_error(exc))
-    )
+    api.add_exception_handler(services.DossierError, dossier_error)
     api.add_exception_handler(
         InvalidApplicant,
         lambda r, exc: respond(

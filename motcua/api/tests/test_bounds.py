@@ -489,3 +489,17 @@ def test_every_operation_documents_its_errors_with_the_error_shape(api):
     detail = schema["components"]["schemas"]["ErrorDetail"]
     assert {"code", "message", "fields", "field_messages"} <= set(detail["properties"])
     assert {"invalid_characters", "too_large"} <= set(detail["properties"]["code"]["enum"])
+
+
+def test_an_api_refusal_leaves_an_audit_row(api, province, tokens):
+    from motcua.core.models import AuditEvent
+    from motcua.dossiers.tests.factories import receive_at_counter
+
+    dossier = receive_at_counter(province)
+    token = tokens["justice", "specialist"]  # the desk's step is not the specialist's
+    before = AuditEvent.objects.filter(action="permission.refused").count()
+    response = api.post(f"/dossiers/{dossier.code}/actions/forward", {}, token)
+    assert response.status_code == 403
+    refused = AuditEvent.objects.filter(action="permission.refused")
+    assert refused.count() == before + 1
+    assert refused.order_by("-id").first().actor == province.officer("justice", "specialist")
