@@ -34,8 +34,28 @@ class DeskInline(admin.TabularInline):
     autocomplete_fields = ("host",)
 
 
+class AgencyForm(forms.ModelForm):
+    """The code is the agency's electronic identifier, the first part of its dossier codes:
+    it must follow one of the schemes in dossiers/codes.py (QCVN 102:2016, Quyết định
+    20/2020)."""
+
+    def clean_code(self):
+        from motcua.dossiers.codes import identifier_scheme
+
+        code = self.cleaned_data["code"].strip().upper()
+        if identifier_scheme(code) is None:
+            raise forms.ValidationError(
+                _(
+                    "Enter the agency's electronic identifier, e.g. H15.50.05.13 (Quyết định "
+                    "20/2020/QĐ-TTg) or 000.00.37.H40 (QCVN 102:2016), at most 35 characters."
+                )
+            )
+        return code
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyForm
     list_display = ("name", "code", "kind", "level", "admin_unit")
     list_filter = ("kind", "level")
     search_fields = ("name", "short_name", "code")

@@ -122,6 +122,10 @@ def reclassify_unit(
 
 @transaction.atomic
 def create_agency(actor=None, **fields) -> Agency:
+    from motcua.dossiers.codes import identifier_scheme
+
+    if identifier_scheme(fields.get("code", "")) is None:
+        raise ValueError(f"not an agency electronic identifier: {fields.get('code')!r}")
     agency = Agency.objects.create(**fields)
     audit.record("agency.created", agency, actor, summary=agency.name)
     return agency

@@ -361,3 +361,24 @@ def test_a_refusal_at_save_time_is_said_on_the_page(admin_client, user, agency, 
     assert response.status_code == 200
     assert "Saved by someone else" in response.content.decode()
     assert counts() == before and groups(user) == set() and not is_staff(user)
+
+
+@pytest.mark.parametrize(
+    ("code", "accepted"),
+    [
+        ("H15.50.05.13", True),  # Quyết định 20/2020/QĐ-TTg
+        ("000.00.37.H40", True),  # QCVN 102:2016, as in the 2018–2020 records
+        ("SO-TU-PHAP", False),
+        ("H15" + ".01" * 20, False),  # over 35 characters
+    ],
+)
+def test_an_agency_code_is_an_electronic_identifier(code, accepted):
+    make = lambda: services.create_agency(  # noqa: E731
+        code=code, name="Sở Tư pháp", kind=AgencyKind.DEPARTMENT, level=Level.PROVINCE
+    )
+    if accepted:
+        assert make().code == code
+    else:
+        with pytest.raises(ValueError):
+            make()
+        assert not Agency.objects.filter(code=code).exists()
