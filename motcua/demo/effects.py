@@ -226,7 +226,7 @@ class Replay:
         cal = calendars.get_calendar(d.performing_agency_id)
         d.timeliness = cal.classify_finished(d.deadline_at, now)
         d.status = S.RETURNED
-        d.finished_at = now
+        d.finished_at = d.returned_at = now
         d.current_agency = parent.dossier.current_agency
         self.event(
             part,

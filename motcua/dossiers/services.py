@@ -962,7 +962,7 @@ def _return_part(part: Dossier, actor, now) -> None:
     cal = calendar(part.performing_agency)
     part.timeliness = cal.classify_finished(part.deadline_at, now)
     part.status = Status.RETURNED
-    part.finished_at = now
+    part.finished_at = part.returned_at = now  # returned to the receiving desk at once
     part.current_agency = part.parent.current_agency
     part.save()
     _event(

@@ -173,12 +173,8 @@ def _times(d: Dossier, events) -> list[str]:
     elif d.finished_at or d.returned_at or d.timeliness:
         problems.append("an open dossier has finished/returned/timeliness")
     returned = _at(events, A.RETURN_RESULT)
-    # (a chain part's return to the receiving desk sets no returned_at)
-    if (
-        d.status == S.RETURNED
-        and not d.parent_id
-        and (d.returned_at != returned[-1] or d.returned_at < d.finished_at)
-    ):
+    # (a chain part is returned to the receiving desk the moment it is signed)
+    if d.status == S.RETURNED and (d.returned_at != returned[-1] or d.returned_at < d.finished_at):
         problems.append("returned_at is not the hand-over after the signature")
     if d.status != S.RETURNED and d.returned_at:
         problems.append("returned_at without a return")

@@ -124,3 +124,20 @@ def test_chain_runs_agency_after_agency_and_the_desk_returns_the_result(chain_se
     )
     assert parent.status == Status.RETURNED and parent.timeliness == Timeliness.EARLY
     assert Dossier.objects.count() == 4
+
+
+def test_a_part_signed_is_returned_to_the_receiving_desk_at_once(chain_setup):
+    s = chain_setup
+    officers = s["officers"]
+    parent = services.receive(
+        procedure=s["procedures"]["commune"],
+        applicant=dict(APPLICANT),
+        channel=Channel.COUNTER,
+        actor=officers[("commune", R.DESK_OFFICER)],
+        desk=s["desk"],
+        received_at=at(2025, 3, 3, 9, 0),
+        chain=s["chain"],
+    )
+    part = finish_part(parent.parts.get(), "commune", officers, at(2025, 3, 4, 9, 0))
+    part.refresh_from_db()
+    assert part.finished_at == part.returned_at == at(2025, 3, 4, 15, 0)
