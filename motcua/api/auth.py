@@ -10,7 +10,6 @@ from ninja.security import HttpBearer
 from motcua.api import services
 from motcua.api.models import ApiToken
 from motcua.dossiers import permissions
-from motcua.org.constants import Role
 
 
 class TokenAuth(HttpBearer):
@@ -50,13 +49,9 @@ def would_see(token: ApiToken, agencies: set[int]) -> bool:
     if narrowed and not narrowed & agencies:
         return False
     user = token.user
-    posts = permissions.posts(user)
-    if user.is_superuser or any(
-        role in (Role.SUPERVISOR, Role.ADMIN) and kind in permissions.PROVINCE_WIDE_KINDS
-        for _, role, kind in posts
-    ):
+    if permissions.sees_all(user):
         return True
-    return any(agency_id in agencies for agency_id, _, _ in posts)
+    return any(agency_id in agencies for agency_id, _, _ in permissions.posts(user))
 
 
 def may_act_at(token: ApiToken, agency_id: int) -> bool:

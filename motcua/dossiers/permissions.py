@@ -115,19 +115,26 @@ def agency_ids(user) -> set[int]:
     return {agency_id for agency_id, _, _ in posts(user)}
 
 
+def sees_all(user) -> bool:
+    """Superusers and the supervisors of the provincial service center or People's
+    Committee see every dossier and every agency's figures (read only)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or any(
+        role in (Role.SUPERVISOR, Role.ADMIN) and kind in PROVINCE_WIDE_KINDS
+        for _, role, kind in posts(user)
+    )
+
+
 def visible_dossiers(user, queryset: QuerySet | None = None) -> QuerySet:
     from motcua.dossiers.models import Dossier
 
     queryset = Dossier.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return queryset.none()
-    mine = posts(user)
-    if user.is_superuser or any(
-        role in (Role.SUPERVISOR, Role.ADMIN) and kind in PROVINCE_WIDE_KINDS
-        for _, role, kind in mine
-    ):
+    if sees_all(user):
         return queryset
-    ids = {agency_id for agency_id, _, _ in mine}
+    ids = {agency_id for agency_id, _, _ in posts(user)}
     if not ids:
         return queryset.none()
     return queryset.filter(
