@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.worktime",
     "motcua.dossiers",
+    "motcua.stats",
+    "motcua.index766",
     "motcua.api",
     "motcua.outbox",
     "django_tasks",

@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("motcua.dossiers.urls")),
     path("api/v1/", api.urls),
+    path("", include("motcua.stats.urls")),
+    path("", include("motcua.index766.urls")),
     path("", include("motcua.catalog.urls")),
     path("", include("motcua.core.urls")),
 ]

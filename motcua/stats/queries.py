@@ -1,0 +1,279 @@
+"""Biểu 06a counted from the dossiers table: the definitions of docs/statistics.md as
+database filters (one Q per metric), used both to count and to list the dossiers behind a
+number, so a drill-down list always matches its number.
+
+`count_cells` is the one place that counts (a single GROUP BY over the dossiers of the
+period, conditional aggregation); a fact table can replace it later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from motcua.catalog.models import Sector
+from motcua.dossiers.models import Channel, Dossier, SupplementRequest, Timeliness
+from motcua.dossiers.permissions import posts, sees_all
+from motcua.dossiers.workflow import Status
+from motcua.org.models import Agency
+from motcua.stats import form06a, form07b
+
+WITH_RESULT = (Status.RESULT_READY, Status.RETURNED)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        """The first instant of the period: local midnight of its first day."""
+        return _midnight(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period: local midnight after its last day."""
+        return _midnight(self.end + timedelta(days=1))
+
+    @property
+    def last_day_at(self) -> datetime:
+        """Local midnight of the last day: a deadline before it falls on an earlier date."""
+        return _midnight(self.end)
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which agencies and dossiers a report covers: agency ids (None: all), tier, sector."""
+
+    agency_ids: frozenset[int] | None = None
+    tier: str = ""
+    sector_id: int | None = None
+
+
+def metric_filters(period: Period) -> dict[str, Q]:
+    """Each leaf and section of the form as a filter on dossiers annotated by `annotated`."""
+    start, end = period.start_at, period.end_at
+    received_in = Q(received_at__gte=start, received_at__lt=end)
+    finished_in = Q(finished_at__gte=start, finished_at__lt=end)
+    with_result = Q(status__in=WITH_RESULT)
+    open_at_end = Q(received_at__lt=end) & (Q(finished_at__isnull=True) | Q(finished_at__gte=end))
+    overdue = Q(deadline_at__lt=period.last_day_at, paused_at_end=False)
+    leaves = {
+        "online": received_in & Q(channel=Channel.ONLINE),
+        "counter_post": received_in & ~Q(channel=Channel.ONLINE),
+        "carried_over": Q(received_at__lt=start)
+        & (Q(finished_at__isnull=True) | Q(finished_at__gte=start)),
+        "early": finished_in & with_result & Q(timeliness=Timeliness.EARLY),
+        "on_time": finished_in & with_result & Q(timeliness=Timeliness.ON_TIME),
+        # A result without a recorded timeliness is never counted in the agency's favour.
+        "late": finished_in
+        & with_result
+        & ~Q(timeliness__in=[Timeliness.EARLY, Timeliness.ON_TIME]),
+        "within": open_at_end
+        & (
+            Q(deadline_at__isnull=True)
+            | Q(deadline_at__gte=period.last_day_at)
+            | Q(paused_at_end=True)
+        ),
+        "overdue": open_at_end & overdue,
+        "other": finished_in & ~with_result,
+    }
+    for section, keys in form06a.SECTIONS.items():
+        combined = Q()
+        for key in keys:
+            combined |= leaves[key]
+        leaves[section] = combined
+    return leaves
+
+
+def annotated(period: Period, queryset: QuerySet | None = None) -> QuerySet:
+    """The dossiers of the period (received by its end, not finished before its start),
+    with `paused_at_end`: a supplement request after receipt open at the end."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    paused = SupplementRequest.objects.filter(
+        dossier=OuterRef("pk"), after_receipt=True, requested_at__lt=period.end_at
+    ).filter(
+        Q(supplemented_at__isnull=True) | Q(supplemented_at__gte=period.end_at),
+        Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at),
+    )
+    return (
+        queryset.filter(received_at__isnull=False, received_at__lt=period.end_at)
+        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=period.start_at))
+        .annotate(paused_at_end=Exists(paused))
+    )
+
+
+def scoped(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.agency_ids is not None:
+        queryset = queryset.filter(performing_agency_id__in=scope.agency_ids)
+    if scope.tier:
+        queryset = queryset.filter(performing_agency__level=scope.tier)
+    if scope.sector_id is not None:
+        queryset = queryset.filter(procedure__sector_id=scope.sector_id)
+    return queryset
+
+
+def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
+    """One query: the nine leaves per (performing agency, sector)."""
+    filters = metric_filters(period)
+    rows = (
+        scoped(annotated(period), scope)
+        .order_by()
+        .values("performing_agency_id", "procedure__sector_id")
+        .annotate(**{key: Count("id", filter=filters[key]) for key in form06a.LEAVES})
+    )
+    return [
+        form06a.Cell(
+            row["performing_agency_id"],
+            row["procedure__sector_id"],
+            {key: row[key] for key in form06a.LEAVES},
+        )
+        for row in rows
+    ]
+
+
+def dossiers(period: Period, scope: Scope, metric: str) -> QuerySet:
+    """The dossiers behind one number (metric: a leaf or a section)."""
+    return scoped(annotated(period), scope).filter(metric_filters(period)[metric])
+
+
+# --- Agencies and who sees them ----------------------------------------------------------------
+
+REPORTING_KINDS = ("department", "district_pc", "commune_pc")
+"""Agencies that appear in the form even with no dossier: the units applying the one-stop
+mechanism."""
+
+
+def agencies_of_period(period: Period) -> QuerySet:
+    """Agencies in force on some day of the period."""
+    return (
+        Agency.objects.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=period.end))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=period.start))
+        .order_by()
+    )
+
+
+sees_every_agency = sees_all  # supervisors of the province see every agency
+
+
+def allowed_agency_ids(user) -> frozenset[int] | None:
+    """None: every agency; else the agencies where the user holds a post."""
+    if user is None or sees_every_agency(user):
+        return None
+    return frozenset(agency_id for agency_id, _, _ in posts(user))
+
+
+def subtree(agency: Agency, period: Period) -> frozenset[int]:
+    """The agency and the agencies under it (children, grandchildren …)."""
+    parents = dict(Agency.objects.order_by().values_list("id", "parent_id"))
+    ids = {agency.pk}
+    changed = True
+    while changed:
+        more = {a for a, p in parents.items() if p in ids and a not in ids}
+        ids |= more
+        changed = bool(more)
+    return frozenset(ids)
+
+
+def intersect(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[int] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def build(period: Period, scope: Scope) -> dict:
+    """The report of the period for the scope (a handful of queries in all)."""
+    cells = count_cells(period, scope)
+    counted = {c.agency_id for c in cells}
+    listed = agencies_of_period(period).filter(Q(id__in=counted) | Q(kind__in=REPORTING_KINDS))
+    if scope.agency_ids is not None:
+        listed = listed.filter(id__in=scope.agency_ids)
+    if scope.tier:
+        listed = listed.filter(level=scope.tier)
+    found = {a.id: a for a in listed.only("id", "code", "name", "level", "kind", "parent_id")}
+    missing = counted - set(found)
+    if missing:  # a dossier of an agency closed before the period: still reported
+        found.update({a.id: a for a in Agency.objects.filter(id__in=missing)})
+    agencies = [
+        form06a.Agency(a.id, a.code, a.name, a.level, a.kind, a.parent_id) for a in found.values()
+    ]
+    sector_ids = {c.sector_id for c in cells}
+    sectors = [
+        form06a.Sector(s.id, s.code, s.name) for s in Sector.objects.filter(id__in=sector_ids)
+    ]
+    return form06a.build(
+        (period.start.isoformat(), period.end.isoformat()), agencies, sectors, cells
+    )
+
+
+def scope_for(
+    user, period: Period, *, agency=None, unit=None, group=None, tier="", sector=None
+) -> Scope:
+    """The scope a user asked for, narrowed to what they may see: `unit` and `group` are
+    each an agency and the units under it, `agency` exactly one agency; user None (the
+    command) sees all."""
+    ids = allowed_agency_ids(user)
+    for top in (unit, group):
+        if top is not None:
+            ids = intersect(ids, subtree(top, period))
+    if agency is not None:
+        ids = intersect(ids, frozenset({agency.pk}))
+    return Scope(ids, tier or "", sector.pk if sector is not None else None)
+
+
+# --- Biểu 07b ----------------------------------------------------------------------------------
+
+
+def procedure_counts(day):
+    """Biểu 07b's counts from the catalogue as on `day`: per (tier, agency), and the
+    People's Committees in force per tier."""
+    from motcua.catalog.report import in_force_on
+    from motcua.dossiers.models import Process
+
+    process = Process.objects.filter(procedure=OuterRef("pk"), is_active=True)
+    rows = (
+        in_force_on(day)
+        .annotate(has_process=Exists(process))
+        .order_by()
+        .values("level", "agency_id")
+        .annotate(
+            total=Count("id"),
+            one_stop=Count("id", filter=Q(one_stop=True)),
+            inter_agency=Count("id", filter=Q(inter_agency=True)),
+            with_process=Count("id", filter=Q(has_process=True)),
+        )
+    )
+    table = {}
+    for row in rows:
+        agency_id = row["agency_id"] if row["level"] == "province" else None
+        key = (row["level"], agency_id)
+        into = table.setdefault(key, dict.fromkeys(form07b.COLUMNS, 0))
+        for column in form07b.COLUMNS:
+            into[column] += row[column]
+    ids = [agency_id for (_, agency_id) in table if agency_id]
+    departments = {
+        a.id: (a.code, a.name) for a in Agency.objects.filter(id__in=ids).only("code", "name")
+    }
+    units = dict(
+        Agency.objects.valid_on(day)
+        .filter(kind__in=("district_pc", "commune_pc"))
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("id"))
+    )
+    return departments, units, table
+
+
+def procedure_report(day) -> dict:
+    departments, units, table = procedure_counts(day)
+    return form07b.build(day.isoformat(), departments, units, table)
