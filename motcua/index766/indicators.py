@@ -1,0 +1,311 @@
+"""The counts behind the QĐ 766 index, from the stored records (core.py does the arithmetic).
+
+A handful of queries per computation, whatever the number of dossiers: one conditional
+aggregation over the dossiers, one over the procedures, one over the publication items,
+and one list of the finished dossiers for the handling time (computed in Python with the
+working-time calendar). docs/index766.md says what each indicator counts.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from motcua.catalog.constants import DurationUnit, OnlineScope
+from motcua.catalog.models import Procedure, PublicationItem, RequiredDocument
+from motcua.catalog.report import in_force_on
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, SupplementRequest
+from motcua.dossiers.models import Timeliness as T
+from motcua.dossiers.workflow import Status
+from motcua.index766 import core
+from motcua.org.models import Agency
+from motcua.worktime.calendars import get_calendar
+
+RESULT = (Status.RESULT_READY, Status.RETURNED)
+NOT_RECEIVED = (Status.SUBMITTED, Status.INCOMPLETE)
+# "Offered online" [check]: a full online service (Nghị định 42/2022), or the old level 3/4.
+ONLINE_SCOPES = (OnlineScope.FULL,)
+ONLINE_MIN_LEVEL = 3
+# Components a published procedure must have (text fields not empty, and its documents).
+COMPONENTS = ("steps", "where_to_apply", "applicants", "result", "legal_basis")
+# At most this many supplement requests after receipt; more makes a dossier late (rule 4).
+MAX_SUPPLEMENT_REQUESTS = 1
+# Indicators with a list of dossiers behind them (the drill-down).
+DRILLABLE = ("on_time", "handling_time", "online_dossiers", "digitised", "handling_satisfaction")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period (exclusive)."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @property
+    def last_day_at(self) -> datetime:
+        """Open dossiers are judged on the period's last day, or today if that is later:
+        a deadline still to come is not missed yet."""
+        day = min(self.end, timezone.localdate())
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def scoped_dossiers(agency: Agency | None) -> QuerySet:
+    """The province: every received dossier except the parts of inter-agency dossiers (the
+    parent counts once); an agency: the dossiers it performs, parts included."""
+    dossiers = Dossier.objects.filter(received_at__isnull=False).exclude(status__in=NOT_RECEIVED)
+    if agency is None:
+        return dossiers.filter(parent__isnull=True)
+    return dossiers.filter(performing_agency=agency)
+
+
+def scoped_procedures(agency: Agency | None, day: date) -> QuerySet:
+    """Procedures in force on `day`: all of them, or the agency's (it is their performing
+    agency, or it has performed dossiers of them)."""
+    procedures = in_force_on(day)
+    if agency is None:
+        return procedures
+    performed = Dossier.objects.filter(procedure=OuterRef("pk"), performing_agency=agency)
+    return procedures.filter(Q(agency=agency) | Q(Exists(performed)))
+
+
+def offered_online(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}online_scope__in": ONLINE_SCOPES}) | Q(
+        **{f"{prefix}online_level__gte": ONLINE_MIN_LEVEL}
+    )
+
+
+# --- the dossier sets -----------------------------------------------------------------------
+
+
+def finished_in(p: Period) -> Q:
+    """Processing finished with a result in the period."""
+    return Q(status__in=RESULT, finished_at__gte=p.start_at, finished_at__lt=p.end_at)
+
+
+def open_at_end(p: Period) -> Q:
+    """Received by the end of the period and not finished by then."""
+    return Q(received_at__lt=p.end_at) & (
+        Q(finished_at__isnull=True) | Q(finished_at__gte=p.end_at)
+    )
+
+
+def of_period(p: Period) -> Q:
+    return finished_in(p) | open_at_end(p)
+
+
+def paused_at_end(p: Period) -> Exists:
+    return Exists(
+        SupplementRequest.objects.filter(
+            dossier=OuterRef("pk"), after_receipt=True, requested_at__lt=p.end_at
+        )
+        .filter(Q(supplemented_at__isnull=True) | Q(supplemented_at__gte=p.end_at))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=p.end_at))
+    )
+
+
+def on_time(p: Period) -> Q:
+    """Finished on time (early or on the day, against the deadline net of supplement
+    intervals) or open within the deadline on the period's last day (a dossier awaiting a
+    supplement is within); never with more than one supplement request after receipt."""
+    finished_ok = finished_in(p) & Q(timeliness__in=[T.EARLY, T.ON_TIME])
+    within = open_at_end(p) & (
+        Q(deadline_at__isnull=True) | Q(deadline_at__gte=p.last_day_at) | Q(paused_at_end(p))
+    )
+    return Q(supplement_count__lte=MAX_SUPPLEMENT_REQUESTS) & (finished_ok | within)
+
+
+def received_in(p: Period) -> Q:
+    return Q(received_at__gte=p.start_at, received_at__lt=p.end_at)
+
+
+def digitised() -> Q:
+    """Every paper of the dossier attached as a file (and at least one paper)."""
+    files = DossierDocument.objects.filter(dossier=OuterRef("pk"))
+    return Q(Exists(files.exclude(file=""))) & ~Q(Exists(files.filter(file="")))
+
+
+def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
+    """(denominator, numerator) of a dossier indicator, as filters on Dossier."""
+    if key in ("on_time", "handling_satisfaction"):
+        return of_period(p), on_time(p)
+    if key == "handling_time":
+        return finished_in(p), Q(timeliness__in=[T.EARLY, T.ON_TIME])
+    if key == "online_dossiers":
+        return received_in(p) & offered_online("procedure__"), Q(channel=Channel.ONLINE)
+    if key == "digitised":
+        return received_in(p), digitised()
+    raise KeyError(key)
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
+    aggregates = {}
+    for key in ("on_time", "online_dossiers", "digitised"):
+        base, counted = dossier_sets(key, p)
+        aggregates[f"{key}_den"] = Count("id", filter=base)
+        aggregates[f"{key}_num"] = Count("id", filter=base & counted)
+    row = scoped_dossiers(agency).aggregate(**aggregates)
+    counts = {
+        key: core.Count(row[f"{key}_num"], row[f"{key}_den"])
+        for key in ("on_time", "online_dossiers", "digitised")
+    }
+    counts["handling_satisfaction"] = core.satisfaction_count(
+        row["on_time_num"], row["on_time_den"], complaints=None
+    )
+    return counts
+
+
+def _handling_time(agency, p: Period) -> core.Count:
+    """Procedures whose average handling time (working days from receipt to the end of
+    processing, supplement intervals subtracted) is within their local time limit."""
+    rows = (
+        scoped_dossiers(agency)
+        .filter(finished_in(p))
+        .values_list("procedure_id", "performing_agency_id", "received_at", "finished_at", "pauses")
+    )
+    seconds = defaultdict(list)
+    day_seconds = {}
+    for procedure_id, agency_id, received_at, finished_at, pauses in rows.iterator():
+        calendar = get_calendar(agency_id)
+        intervals = [
+            (datetime.fromisoformat(a), datetime.fromisoformat(b) if b else None) for a, b in pauses
+        ]
+        seconds[procedure_id].append(
+            core.handling_seconds(calendar.elapsed, received_at, finished_at, intervals)
+        )
+        day_seconds.setdefault(procedure_id, calendar.hours.day_us / 1_000_000)
+    procedures = Procedure.objects.filter(pk__in=seconds).values_list(
+        "pk", "code", "name", "local_duration", "duration_unit"
+    )
+    detail = []
+    for pk, code, name, limit, unit in procedures.order_by("code"):
+        average = core.average_days(seconds[pk], day_seconds[pk])
+        limit_days = Decimal(limit)
+        if unit == DurationUnit.WORKING_HOURS:
+            limit_days = (limit_days * 3600 / Decimal(day_seconds[pk])).quantize(core.CENT)
+        detail.append(
+            {
+                "procedure": code,
+                "name": name,
+                "dossiers": len(seconds[pk]),
+                "average_days": average,
+                "limit_days": limit_days,
+                "within": core.within_limit(average, limit_days),
+            }
+        )
+    return core.Count(sum(1 for d in detail if d["within"]), len(detail), detail=detail)
+
+
+def _procedure_counts(agency, p: Period) -> dict[str, core.Count]:
+    online = offered_online()
+    used = Dossier.objects.filter(
+        procedure=OuterRef("pk"), channel=Channel.ONLINE, received_at__isnull=False
+    ).filter(received_in(p))
+    if agency is not None:
+        used = used.filter(performing_agency=agency)
+    complete = Q(Exists(RequiredDocument.objects.filter(procedure=OuterRef("pk"))))
+    for name in COMPONENTS:
+        complete &= ~Q(**{name: ""})
+    row = scoped_procedures(agency, p.end).aggregate(
+        total=Count("id"),
+        online=Count("id", filter=online),
+        used=Count("id", filter=online & Q(Exists(used))),
+        complete=Count("id", filter=complete),
+    )
+    return {
+        "offered_online": core.Count(row["online"], row["total"]),
+        "online_used": core.Count(row["used"], row["online"]),
+        "complete_components": core.Count(row["complete"], row["total"]),
+    }
+
+
+def _announcement(agency, p: Period) -> core.Count:
+    """Procedures in decisions signed in the period, announced no later than the day the
+    decision takes effect [check: the lead time of the law is not modelled]."""
+    items = PublicationItem.objects.filter(
+        decision__signed_on__gte=p.start, decision__signed_on__lte=p.end
+    )
+    if agency is not None:
+        items = items.filter(procedure__in=scoped_procedures(agency, p.end).values("pk"))
+    row = items.aggregate(
+        total=Count("id"),
+        on_time=Count("id", filter=Q(decision__signed_on__lte=F("decision__effective_on"))),
+    )
+    return core.Count(row["on_time"], row["total"])
+
+
+def counts(agency: Agency | None, p: Period) -> dict[str, core.Count]:
+    result = _dossier_counts(agency, p)
+    result["handling_time"] = _handling_time(agency, p)
+    result.update(_procedure_counts(agency, p))
+    result["announced_on_time"] = _announcement(agency, p)
+    return result
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def drilldown_url(key: str, p: Period, agency: Agency | None) -> str:
+    query = {"indicator": key, "from": p.start.isoformat(), "to": p.end.isoformat()}
+    if agency is not None:
+        query["agency"] = agency.code
+    return f"{reverse('index766:dossiers')}?{urlencode(query)}"
+
+
+def build(agency: Agency | None, p: Period) -> dict:
+    """The index of the province (agency None) or of one agency for the period."""
+    report = core.evaluate(counts(agency, p))
+    for group in report["groups"]:
+        for row in group["indicators"]:
+            row["drilldown"] = (
+                drilldown_url(row["key"], p, agency)
+                if row["key"] in DRILLABLE and row["status"] == core.OK
+                else None
+            )
+    report["period"] = {"from": p.start.isoformat(), "to": p.end.isoformat()}
+    report["agency"] = agency.code if agency is not None else None
+    return report
+
+
+def history(agency: Agency | None, p: Period, months: int = 12) -> list[dict]:
+    """Total points per month for the last `months` months of the period."""
+    rows = []
+    for start, end in core.months(p.start, p.end, months):
+        month = Period(start, end)
+        rows.append(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "month": f"{start:%m/%Y}",
+                "points": core.evaluate(counts(agency, month))["points"],
+            }
+        )
+    return rows
+
+
+def drilldown(key: str, p: Period, agency: Agency | None, part: str) -> QuerySet:
+    """The dossiers behind a dossier indicator: `missed` (in the denominator, not the
+    numerator), `counted` (the numerator) or `all` (the denominator)."""
+    base, counted = dossier_sets(key, p)
+    dossiers = scoped_dossiers(agency).filter(base)
+    if part == "all":
+        return dossiers
+    numerator = scoped_dossiers(agency).filter(base & counted).values("pk")
+    if part == "counted":
+        return dossiers.filter(pk__in=numerator)
+    # Not exclude(counted): a negated comparison with a NULL column would drop rows.
+    return dossiers.exclude(pk__in=numerator)
