@@ -7,8 +7,7 @@ working-time calendar). docs/index766.md says what each indicator counts.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -24,6 +23,7 @@ from motcua.dossiers.models import Timeliness as T
 from motcua.dossiers.workflow import Status
 from motcua.index766 import core
 from motcua.org.models import Agency
+from motcua.stats import queries as stats_queries
 from motcua.worktime.calendars import get_calendar
 
 RESULT = (Status.RESULT_READY, Status.RETURNED)
@@ -39,24 +39,13 @@ MAX_SUPPLEMENT_REQUESTS = 1
 DRILLABLE = ("on_time", "handling_time", "online_dossiers", "digitised", "handling_satisfaction")
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
+class Period(stats_queries.Period):
+    """The statistics' period (local dates, inclusive), judging open dossiers as the index
+    does: on the period's last day, or today if that is earlier — a deadline still to come
+    is not missed yet."""
 
     @property
-    def start_at(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min))
-
-    @property
-    def end_at(self) -> datetime:
-        """The first instant after the period (exclusive)."""
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
-
-    @property
-    def last_day_at(self) -> datetime:
-        """Open dossiers are judged on the period's last day, or today if that is later:
-        a deadline still to come is not missed yet."""
+    def judged_at(self) -> datetime:
         day = min(self.end, timezone.localdate())
         return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -121,7 +110,7 @@ def on_time(p: Period) -> Q:
     supplement is within); never with more than one supplement request after receipt."""
     finished_ok = finished_in(p) & Q(timeliness__in=[T.EARLY, T.ON_TIME])
     within = open_at_end(p) & (
-        Q(deadline_at__isnull=True) | Q(deadline_at__gte=p.last_day_at) | Q(paused_at_end(p))
+        Q(deadline_at__isnull=True) | Q(deadline_at__gte=p.judged_at) | Q(paused_at_end(p))
     )
     return Q(supplement_count__lte=MAX_SUPPLEMENT_REQUESTS) & (finished_ok | within)
 
