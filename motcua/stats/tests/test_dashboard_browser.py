@@ -2,9 +2,11 @@
 sees the five charts with their tables, changes the period and the agency, follows a
 number to the dossiers behind it, and prints the page."""
 
+import io
 import os
 import re
 
+import openpyxl
 import pytest
 
 from motcua.org.constants import Role
@@ -105,6 +107,12 @@ def test_a_supervisor_reads_filters_and_drills_down(browser, live_server):
     listed = set(re.findall(r"000\.00\.01\.H40-\d{6}-\d{4}", page.content()))
     assert listed == {scenario.dossiers[n].code for n in ("d5", "d8", "d9")}
     assert number == len(listed)
+    # The list downloads as a workbook holding the same dossiers.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="XLSX").click()
+    workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    cells = {str(c.value) for row in workbook.active.iter_rows() for c in row if c.value}
+    assert listed <= cells
 
     # Printed: the filters and the header go, the charts and the tables stay.
     page.go_back()
