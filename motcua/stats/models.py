@@ -1,0 +1,35 @@
+"""The stored monthly reports (docs/statistics.md, "Scheduled reports"): Biểu 06a and the
+QĐ 766 index of the province for one calendar month, produced once on the 1st of the next
+month by `motcua.stats.scheduled.produce_month` and never changed afterwards."""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportKind(models.TextChoices):
+    FORM06A = "form06a", _("Form 06a")
+    INDEX766 = "index766", _("Index (Decision 766)")
+
+
+class MonthlyReport(models.Model):
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
+    # "" is the whole province (the only scope produced today).
+    scope = models.CharField(_("scope"), max_length=64, blank=True, default="")
+    data = models.JSONField(_("data"), encoder=DjangoJSONEncoder)
+    xlsx = models.BinaryField(_("XLSX workbook"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "scope"], name="monthly_report_once_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.month:%m/%Y}"
