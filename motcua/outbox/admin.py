@@ -5,12 +5,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.outbox import services
 from motcua.outbox.models import Message, Status
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",
@@ -45,15 +46,6 @@ class MessageAdmin(admin.ModelAdmin):
         "dedupe_key",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         return request.user.has_perm("outbox.retry_message")
