@@ -1,8 +1,34 @@
 """Test-wide settings: a fast password hasher (the real one is slow on purpose, and the
-factories create many officers)."""
+factories create many officers), and the headless Chromium the browser tests drive."""
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by `make test`
 
 
 def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium through Playwright; only this machine's pages are visited, so the
+    background services that call out are switched off."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
