@@ -175,6 +175,8 @@ class Replay:
                 comment,
                 max(used, 0),
                 data or {},
+                None,  # recorded_at: the demo records each event when it happens
+                False,  # late_entry
             ]
         )
 
@@ -327,6 +329,7 @@ def request_supplement(replay, draft: Draft, step: Step) -> dict:
             "restarts_clock": d.procedure.restart_on_supplement,
             "supplemented_at": None,
             "closed_at": None,
+            "deadline_before": d.deadline_at if after_receipt else None,
         }
     )
     return data

@@ -7,7 +7,9 @@ on reserved primary keys, one flush per transaction of about CHUNK_ROWS dossiers
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Q
@@ -24,6 +26,8 @@ from motcua.dossiers.models import (
     DossierEvent,
     SupplementRequest,
 )
+from motcua.stats import factcore
+from motcua.stats import facts as stats_facts
 
 BATCH = 2_000  # rows per INSERT
 
@@ -127,6 +131,8 @@ EVENT_COLUMNS = [
     "comment",
     "working_seconds",
     "data",
+    "recorded_at",
+    "late_entry",
 ]
 REQUEST_COLUMNS = [
     "dossier_id",
@@ -138,6 +144,7 @@ REQUEST_COLUMNS = [
     "restarts_clock",
     "supplemented_at",
     "closed_at",
+    "deadline_before",
 ]
 
 
@@ -192,10 +199,15 @@ class BulkWriter(Replay):
         for draft, pk in zip(drafts, reserve_ids(Dossier, made), strict=True):
             draft.dossier.pk = pk
         rows, events, requests = [], [], []
+        documents = defaultdict(list)
+        for draft, doc in self.documents:
+            documents[id(draft)].append(doc)
+        counts, seconds = Counter(), Counter()
         for draft in drafts:
             d = draft.dossier
             d.applicant_id = draft.applicant["id"]
             d.parent_id = draft.parent.dossier.pk if draft.parent is not None else None
+            d.facts = self.facts(draft, documents[id(draft)], counts, seconds)
             # created_at: the first event; updated_at: the last (the simulated history).
             d.created_at, d.updated_at = draft.first, draft.last
             values = d.__dict__
@@ -222,16 +234,22 @@ class BulkWriter(Replay):
         )
         self.tables["events"].insert(events)
         self.tables["requests"].insert(requests)
+        stats_facts.add({key: (n, seconds[key]) for key, n in counts.items()})
         self._save_counters()
         self.drafts, self.documents = [], []
         return made
 
-        for row in self.events:
-            row[0] = row[0].pk
-        self.tables["events"].insert(self.events)
-        self._save_counters()
-        self._clear()
-        return made
+    @staticmethod
+    def facts(draft: Draft, documents: list[dict], counts: Counter, seconds: Counter) -> list:
+        """What `stats.facts.follow` stores on the row, and adds to the fact table."""
+        d = draft.dossier
+        requests = [SimpleNamespace(**r) for r in draft.requests if r["after_receipt"]]
+        digitised = bool(documents) and all(doc.get("file") for doc in documents)
+        facts = factcore.contribution(stats_facts.snapshot(d, requests, digitised))
+        for key, (n, s) in facts.items():
+            counts[key] += n
+            seconds[key] += s
+        return factcore.dump(facts)
 
     def _save_counters(self) -> None:
         new, changed = [], []

@@ -353,6 +353,12 @@ class Dossier(models.Model):
         _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True
     )
     result = models.TextField(_("result"), blank=True)
+    facts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="What the dossier adds to the statistics' fact table (stats.facts).",
+    )
     fee_amount = models.PositiveBigIntegerField(_("fees (VND)"), default=0)
     fee_paid = models.BooleanField(_("fees paid"), default=False)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
@@ -457,6 +463,17 @@ class DossierEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     working_seconds = models.PositiveIntegerField(_("working time used (s)"), default=0)
     data = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(
+        _("recorded at"),
+        null=True,
+        blank=True,
+        help_text=_("When the event was entered; empty: when it happened (`at`)."),
+    )
+    late_entry = models.BooleanField(
+        _("entered late"),
+        default=False,
+        help_text=_("Entered more than the allowed time after it happened; the reason is kept."),
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -515,6 +532,12 @@ class SupplementRequest(models.Model):
     )
     supplemented_at = models.DateTimeField(_("supplemented at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed unsupplemented at"), null=True, blank=True)
+    deadline_before = models.DateTimeField(
+        _("deadline before the request"),
+        null=True,
+        blank=True,
+        help_text=_("The legal deadline in force when the request was made (statistics)."),
+    )
 
     class Meta:
         verbose_name = _("supplement request")

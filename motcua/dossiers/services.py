@@ -44,6 +44,7 @@ from motcua.dossiers.models import (
     SupplementRequest,
 )
 from motcua.dossiers.workflow import Action, Status
+from motcua.stats import facts as stats_facts
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by citizens
 
@@ -66,6 +67,13 @@ RULES = {
     "MAX_APPOINTMENT_DAYS": 365,
     "CLOCK_TOLERANCE_MINUTES": 5,
     "RECEIPT_BACKDATE_DAYS": 30,
+    # An action entered more than this many working days after it happened (a finish or a
+    # return typed in days later) needs a reason and is flagged as a late entry
+    # (docs/reconciliation.md).
+    "LATE_ENTRY_WORKING_DAYS": 1,
+    # An open dossier (received or processing) with nothing entered for this many working
+    # days is "stale": first in its officer's queue, counted in the reconciliation report.
+    "STALE_WORKING_DAYS": 3,
 }
 
 
@@ -424,6 +432,8 @@ def _attach(dossier: Dossier, documents: list[dict]) -> None:
         )
         if upload and written is not None:
             written.append(document.file.name)
+    if documents:
+        dossier._documents_changed = True  # the statistics' "digitised" flag is re-read
 
 
 # --- Every later action -----------------------------------------------------------------------
@@ -446,10 +456,20 @@ def act(
     result: str = "",
     documents: list[dict] = (),
     check_permission: bool = True,
+    recorded_at: datetime | None = None,
 ) -> Dossier:
     """Do `action` to `dossier` as `actor`. `comment` is what the applicant or the next
     officer reads (what to supplement, the reasons of a refusal, the delay); `reason` is
-    the justification the rules ask for a late or repeated request or a late apology."""
+    the justification the rules ask for a late or repeated request, a late apology, or a
+    late entry.
+
+    `at` is when the action happened, if not now; never before the dossier arrived, never
+    in the future. `recorded_at` is when it is entered: the edges where an officer or a
+    system states `at` (the action form, the API) give the clock with it. The event then
+    keeps both, and an action entered more than LATE_ENTRY_WORKING_DAYS working days (the
+    agency's calendar) after it happened needs a `reason` and is flagged `late_entry`.
+    Without `recorded_at`, an `at` replays history (the seed, imports, tests): the event
+    was recorded when it happened."""
     action = Action(action)
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
@@ -470,6 +490,7 @@ def act(
     now = at or timezone.now()
     if dossier.received_at and now < (dossier.submitted_at or dossier.received_at):
         raise DossierError(_("An action cannot be dated before the dossier arrived."))
+    late_entry = _check_entry(dossier, now, at, recorded_at, reason)
     delegated = _delegated(dossier, action, actor)
     handler = HANDLERS.get(action)
     extra = (
@@ -490,6 +511,8 @@ def act(
     )
     if delegated:
         extra = {**(extra or {}), **delegated}
+    if late_entry is not None:
+        extra = {**(extra or {}), **late_entry}
     dossier.status = move.after
     if move.finishes and not dossier.finished_at:
         dossier.finished_at = now  # refused, stopped or closed: processing ended here
@@ -505,10 +528,50 @@ def act(
         comment=comment,
         step=dossier.current_step,
         data=extra or {},
+        recorded_at=recorded_at if at is not None and recorded_at != at else None,
+        late_entry=late_entry is not None,
     )
     if dossier.parent_id and move.after == Status.RESULT_READY:
         _return_part(dossier, actor, now)
     return dossier
+
+
+def entry_delay(agency, happened_at: datetime, recorded_at: datetime) -> float:
+    """Working days (the agency's calendar, fractional) from when an action happened to
+    when it was entered."""
+    cal = calendar(agency)
+    return cal.elapsed(happened_at, recorded_at) / cal.hours.day
+
+
+def _about(field_name: str, error: DossierError) -> DossierError:
+    """Name the input a refusal is about (the API reports it as the field)."""
+    error.field = field_name
+    return error
+
+
+def _check_entry(dossier, now, at, recorded_at, reason) -> dict | None:
+    """Refuse an action dated in the future; for one entered late (more than
+    LATE_ENTRY_WORKING_DAYS working days after `at`), require a reason. Returns the event
+    data of a late entry, None otherwise."""
+    clock = recorded_at if recorded_at is not None else timezone.now()
+    if at is not None and now > clock + timedelta(minutes=rule("CLOCK_TOLERANCE_MINUTES")):
+        raise _about("at", DossierError(_("An action cannot be dated in the future.")))
+    if at is None or recorded_at is None or recorded_at <= at:
+        return None
+    try:
+        delay = entry_delay(dossier.performing_agency, at, recorded_at)
+    except (ValueError, OverflowError) as exc:  # an instant beyond the calendar
+        raise _about("at", DossierError(_("The date and time it happened is not valid."))) from exc
+    allowed = rule("LATE_ENTRY_WORKING_DAYS")
+    if delay <= allowed:
+        return None
+    if not reason.strip():
+        message = _(
+            "This is entered %(days)s working days after it happened (more than "
+            "%(allowed)s): give the reason for the late entry."
+        ) % {"days": f"{delay:.1f}".replace(".", ","), "allowed": allowed}
+        raise _about("reason", ReasonRequired(message))
+    return {"late_entry_reason": reason.strip(), "late_entry_days": round(delay, 2)}
 
 
 def _delegated(dossier: Dossier, action: Action, actor) -> dict:
@@ -633,6 +696,7 @@ def _request_supplement(dossier, now, *, actor=None, comment="", reason="", **kw
         items=comment,
         reason=reason,
         restarts_clock=dossier.procedure.restart_on_supplement,
+        deadline_before=dossier.deadline_at if after_receipt else None,
     )
     return data
 
@@ -1017,7 +1081,19 @@ HANDLERS = {
 
 
 def _event(
-    dossier, action, before, after, actor, at, *, comment="", step=None, data=None, notify=True
+    dossier,
+    action,
+    before,
+    after,
+    actor,
+    at,
+    *,
+    comment="",
+    step=None,
+    data=None,
+    notify=True,
+    recorded_at=None,
+    late_entry=False,
 ):
     previous = dossier.events.order_by("-at", "-id").first() if before is not None else None
     used = 0
@@ -1037,7 +1113,11 @@ def _event(
         comment=comment,
         working_seconds=max(used, 0),
         data=data or {},
+        recorded_at=recorded_at,
+        late_entry=late_entry,
     )
+    # The statistics' fact table follows the dossier in this same transaction.
+    stats_facts.follow(dossier)
     if notify and action in notifications.NOTIFIED and not dossier.parent_id:
         # An outbox row in this transaction, sent after the commit: a rolled-back change
         # tells nobody anything, and a mail outage loses nothing (docs/outbox.md).

@@ -276,11 +276,12 @@ def handling_seconds(elapsed, received_at: datetime, finished_at: datetime, paus
     return max(total, timedelta(0)).total_seconds()
 
 
-def average_days(seconds: list[float], day_seconds: float) -> Decimal | None:
-    """The average of handling times, in working days (0.01)."""
-    if not seconds:
+def average_days(total_seconds: int, count: int, day_seconds: float) -> Decimal | None:
+    """The average of `count` handling times summing to `total_seconds`, in working days
+    (0.01)."""
+    if not count:
         return None
-    return (Decimal(sum(seconds)) / len(seconds) / Decimal(day_seconds)).quantize(
+    return (Decimal(total_seconds) / count / Decimal(day_seconds)).quantize(
         CENT, rounding=ROUND_HALF_UP
     )
 

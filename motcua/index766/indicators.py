@@ -1,29 +1,34 @@
 """The counts behind the QĐ 766 index, from the stored records (core.py does the arithmetic).
 
-A handful of queries per computation, whatever the number of dossiers: one conditional
-aggregation over the dossiers, one over the procedures, one over the publication items,
-and one list of the finished dossiers for the handling time (computed in Python with the
-working-time calendar). docs/index766.md says what each indicator counts.
+A handful of queries per computation, whatever the number of dossiers: the dossier
+indicators are sums over the statistics' fact table (`stats.facts`: one for the rates, one
+for the handling time per procedure), then one aggregation over the procedures and one
+over the publication items. The `*_direct` functions count the same from the dossiers (the
+tests hold both equal; the drill-down lists use those filters). docs/index766.md says what
+each indicator counts.
 """
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.urls import reverse
 from django.utils import timezone
 
 from motcua.catalog.constants import DurationUnit, OnlineScope
 from motcua.catalog.models import Procedure, PublicationItem, RequiredDocument
 from motcua.catalog.report import in_force_on
-from motcua.dossiers.models import Channel, Dossier, DossierDocument, SupplementRequest
+from motcua.dossiers.models import Channel, Dossier, DossierDocument
 from motcua.dossiers.models import Timeliness as T
 from motcua.dossiers.workflow import Status
 from motcua.index766 import core
 from motcua.org.models import Agency
+from motcua.stats import factcore
 from motcua.stats import queries as stats_queries
+from motcua.stats.models import Fact
 from motcua.worktime.calendars import get_calendar
 
 RESULT = (Status.RESULT_READY, Status.RETURNED)
@@ -95,13 +100,7 @@ def of_period(p: Period) -> Q:
 
 
 def paused_at_end(p: Period) -> Exists:
-    return Exists(
-        SupplementRequest.objects.filter(
-            dossier=OuterRef("pk"), after_receipt=True, requested_at__lt=p.end_at
-        )
-        .filter(Q(supplemented_at__isnull=True) | Q(supplemented_at__gte=p.end_at))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=p.end_at))
-    )
+    return stats_queries.paused_at(p.end_at)
 
 
 def on_time(p: Period) -> Q:
@@ -109,8 +108,11 @@ def on_time(p: Period) -> Q:
     intervals) or open within the deadline on the period's last day (a dossier awaiting a
     supplement is within); never with more than one supplement request after receipt."""
     finished_ok = finished_in(p) & Q(timeliness__in=[T.EARLY, T.ON_TIME])
+    deadline = stats_queries.deadline_in_force(p.end_at)
     within = open_at_end(p) & (
-        Q(deadline_at__isnull=True) | Q(deadline_at__gte=p.judged_at) | Q(paused_at_end(p))
+        Q(IsNull(deadline, True))
+        | Q(GreaterThanOrEqual(deadline, p.judged_at))
+        | Q(paused_at_end(p))
     )
     return Q(supplement_count__lte=MAX_SUPPLEMENT_REQUESTS) & (finished_ok | within)
 
@@ -141,7 +143,7 @@ def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
 # --- counts -------------------------------------------------------------------------------
 
 
-def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
+def _dossier_counts_direct(agency, p: Period) -> dict[str, core.Count]:
     aggregates = {}
     for key in ("on_time", "online_dossiers", "digitised"):
         base, counted = dossier_sets(key, p)
@@ -158,7 +160,7 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
     return counts
 
 
-def _handling_time(agency, p: Period) -> core.Count:
+def _handling_time_direct(agency, p: Period) -> core.Count:
     """Procedures whose average handling time (working days from receipt to the end of
     processing, supplement intervals subtracted) is within their local time limit."""
     rows = (
@@ -166,23 +168,29 @@ def _handling_time(agency, p: Period) -> core.Count:
         .filter(finished_in(p))
         .values_list("procedure_id", "performing_agency_id", "received_at", "finished_at", "pauses")
     )
-    seconds = defaultdict(list)
+    totals = defaultdict(lambda: [0, 0])
     day_seconds = {}
     for procedure_id, agency_id, received_at, finished_at, pauses in rows.iterator():
         calendar = get_calendar(agency_id)
         intervals = [
             (datetime.fromisoformat(a), datetime.fromisoformat(b) if b else None) for a, b in pauses
         ]
-        seconds[procedure_id].append(
+        totals[procedure_id][0] += int(
             core.handling_seconds(calendar.elapsed, received_at, finished_at, intervals)
         )
+        totals[procedure_id][1] += 1
         day_seconds.setdefault(procedure_id, calendar.hours.day_us / 1_000_000)
-    procedures = Procedure.objects.filter(pk__in=seconds).values_list(
+    return _handling_detail(totals, day_seconds)
+
+
+def _handling_detail(totals: dict, day_seconds: dict) -> core.Count:
+    """Per procedure: its dossiers' total handling seconds and count → the average."""
+    procedures = Procedure.objects.filter(pk__in=totals).values_list(
         "pk", "code", "name", "local_duration", "duration_unit"
     )
     detail = []
     for pk, code, name, limit, unit in procedures.order_by("code"):
-        average = core.average_days(seconds[pk], day_seconds[pk])
+        average = core.average_days(*totals[pk], day_seconds[pk])
         limit_days = Decimal(limit)
         if unit == DurationUnit.WORKING_HOURS:
             limit_days = (limit_days * 3600 / Decimal(day_seconds[pk])).quantize(core.CENT)
@@ -190,7 +198,7 @@ def _handling_time(agency, p: Period) -> core.Count:
             {
                 "procedure": code,
                 "name": name,
-                "dossiers": len(seconds[pk]),
+                "dossiers": totals[pk][1],
                 "average_days": average,
                 "limit_days": limit_days,
                 "within": core.within_limit(average, limit_days),
@@ -199,20 +207,114 @@ def _handling_time(agency, p: Period) -> core.Count:
     return core.Count(sum(1 for d in detail if d["within"]), len(detail), detail=detail)
 
 
+def scoped_facts(agency: Agency | None) -> QuerySet:
+    """As `scoped_dossiers`, on the fact table."""
+    if agency is None:
+        return Fact.objects.filter(part=False)
+    return Fact.objects.filter(agency=agency)
+
+
+def _online(scope: str, level: int | None) -> bool:
+    """`offered_online` for one procedure's values."""
+    return scope in ONLINE_SCOPES or (level or 0) >= ONLINE_MIN_LEVEL
+
+
+def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
+    """The rates from the fact table: two grouped sums (the period's days; everything
+    before), and a third for the overdue ones when the period ends after today."""
+    facts = scoped_facts(agency)
+    by = ("multi", "digitised", "channel", "procedure__online_scope", "procedure__online_level")
+    sums = stats_queries.fact_sums
+    during = sums(facts, p.start, p.end, *by)
+    before = sums(facts, None, p.start - timedelta(days=1), *by)
+    judged_day = min(p.end, timezone.localdate())
+    c = dict.fromkeys(
+        (
+            "results",
+            "results_ok",
+            "open",
+            "open_single",
+            "overdue_single",
+            "received",
+            "digitised",
+            "offered",
+            "offered_online",
+        ),
+        0,
+    )
+    for source, rows in (("during", during), ("before", before)):
+        for (multi, digitised, channel, scope, level, kind), n in rows.items():
+            sign = 1 if kind == factcore.RECEIVED else -1 if kind in factcore.FINISHED else 0
+            c["open"] += sign * n
+            c["open_single"] += 0 if multi else sign * n
+            if kind == factcore.OVERDUE and not multi and judged_day == p.end:
+                c["overdue_single"] += n
+            if source == "before":
+                continue
+            if kind in factcore.RESULTS:
+                c["results"] += n
+                if kind != factcore.LATE and not multi:
+                    c["results_ok"] += n
+            if kind == factcore.RECEIVED:
+                c["received"] += n
+                c["digitised"] += n if digitised else 0
+                if _online(scope, level):
+                    c["offered"] += n
+                    c["offered_online"] += n if channel == Channel.ONLINE else 0
+    if judged_day != p.end:
+        overdue = sums(facts.filter(kind=factcore.OVERDUE, multi=False), None, judged_day)
+        c["overdue_single"] = sum(overdue.values())
+    on_time = core.Count(
+        c["results_ok"] + c["open_single"] - c["overdue_single"], c["results"] + c["open"]
+    )
+    return {
+        "on_time": on_time,
+        "online_dossiers": core.Count(c["offered_online"], c["offered"]),
+        "digitised": core.Count(c["digitised"], c["received"]),
+        "handling_satisfaction": core.satisfaction_count(
+            on_time.numerator, on_time.denominator, complaints=None
+        ),
+    }
+
+
+def _handling_time(agency, p: Period) -> core.Count:
+    """Per procedure, the summed handling seconds and count of its results in the period."""
+    rows = (
+        scoped_facts(agency)
+        .filter(stats_queries.days(p.start, p.end), kind__in=factcore.RESULTS)
+        .order_by()
+        .values("procedure_id", "agency_id")
+        .annotate(seconds=Sum("seconds"), n=Sum("count"))
+    )
+    totals = defaultdict(lambda: [0, 0])
+    day_seconds = {}
+    for row in rows:
+        if not row["n"]:
+            continue
+        totals[row["procedure_id"]][0] += row["seconds"]
+        totals[row["procedure_id"]][1] += row["n"]
+        calendar = get_calendar(row["agency_id"])
+        day_seconds.setdefault(row["procedure_id"], calendar.hours.day_us / 1_000_000)
+    return _handling_detail(totals, day_seconds)
+
+
 def _procedure_counts(agency, p: Period) -> dict[str, core.Count]:
     online = offered_online()
-    used = Dossier.objects.filter(
-        procedure=OuterRef("pk"), channel=Channel.ONLINE, received_at__isnull=False
-    ).filter(received_in(p))
+    used = Fact.objects.filter(
+        stats_queries.days(p.start, p.end),
+        channel=Channel.ONLINE,
+        kind=factcore.RECEIVED,
+        count__gt=0,
+    )
     if agency is not None:
-        used = used.filter(performing_agency=agency)
+        used = used.filter(agency=agency)
     complete = Q(Exists(RequiredDocument.objects.filter(procedure=OuterRef("pk"))))
     for name in COMPONENTS:
         complete &= ~Q(**{name: ""})
     row = scoped_procedures(agency, p.end).aggregate(
         total=Count("id"),
         online=Count("id", filter=online),
-        used=Count("id", filter=online & Q(Exists(used))),
+        used=Count("id", filter=online & Q(pk__in=used.values("procedure_id"))),
         complete=Count("id", filter=complete),
     )
     return {

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.core.numbers import format_vn, percent
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.models import Channel
 from motcua.org.models import Agency
-from motcua.stats import charts, queries
+from motcua.stats import charts, factcore, queries
 from motcua.stats.forms import ReportFilterForm
+from motcua.stats.models import Fact
 
 MAX_MONTHS = 36
 INDEX_MONTHS = 12
@@ -90,22 +91,25 @@ def _rate(part: int, whole: int) -> str:
 
 
 def received_by_month(period: queries.Period, scope: queries.Scope) -> dict:
-    """One GROUP BY: dossiers received per (local month, channel)."""
+    """One GROUP BY over the fact table: dossiers received per (month, channel)."""
     rows = (
-        queries.scoped(
-            Dossier.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at),
+        queries.fact_scoped(
+            Fact.objects.filter(
+                queries.days(period.start, period.end, years=False), kind=factcore.RECEIVED
+            ),
             scope,
         )
-        .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_default_timezone()))
+        .annotate(month=TruncMonth("day"))
         .order_by()
         .values("month", "channel")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("count"))
     )
     counts: dict[tuple[int, int], dict[str, int]] = {}
     for row in rows:
         month = row["month"]
         key = (month.year, month.month)
-        counts.setdefault(key, {})[row["channel"]] = row["n"]
+        into = counts.setdefault(key, {})
+        into[row["channel"]] = into.get(row["channel"], 0) + row["n"]
     return counts
 
 

@@ -33,3 +33,57 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.month:%m/%Y}"
+
+
+class Grain(models.TextChoices):
+    DAY = "D", _("day")
+    MONTH = "M", _("month")
+    YEAR = "Y", _("year")
+
+
+class Fact(models.Model):
+    """The statistics' fact table (docs/statistics.md, "Fact table"): counts per agency,
+    procedure, day, channel and kind, kept by `stats.facts.follow` in the transaction of
+    every dossier event and rebuilt by `motcua facts rebuild`. Each fact is stored three
+    times: on its day (grain D), on the first day of its month (M) and of its year (Y), so
+    that a long period, or everything before a date, sums a few rows per year and month
+    instead of one per day."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    day = models.DateField()
+    agency = models.ForeignKey(
+        "org.Agency", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    channel = models.CharField(max_length=10)
+    part = models.BooleanField(default=False)
+    digitised = models.BooleanField(default=False)
+    multi = models.BooleanField(default=False)
+    kind = models.CharField(max_length=10)
+    count = models.IntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics fact")
+        verbose_name_plural = _("statistics facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "grain",
+                    "day",
+                    "agency",
+                    "procedure",
+                    "channel",
+                    "part",
+                    "digitised",
+                    "multi",
+                    "kind",
+                ],
+                name="fact_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.day} {self.agency_id} {self.kind} {self.count}"

@@ -2,8 +2,10 @@
 database filters (one Q per metric), used both to count and to list the dossiers behind a
 number, so a drill-down list always matches its number.
 
-`count_cells` is the one place that counts (a single GROUP BY over the dossiers of the
-period, conditional aggregation); a fact table can replace it later.
+`count_cells` is the one place that counts: one grouped sum over the fact table
+(`stats.facts`, docs/statistics.md "Fact table"). `count_cells_direct` counts the same
+leaves straight from the dossiers with the filters below; the tests hold both equal, and
+the drill-down lists use those filters.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from motcua.catalog.models import Sector
@@ -19,9 +22,11 @@ from motcua.dossiers.models import Channel, Dossier, SupplementRequest, Timeline
 from motcua.dossiers.permissions import posts, sees_all
 from motcua.dossiers.workflow import Status
 from motcua.org.models import Agency
-from motcua.stats import form06a, form07b
+from motcua.stats import factcore, form06a, form07b
+from motcua.stats.models import Fact
 
 WITH_RESULT = (Status.RESULT_READY, Status.RETURNED)
+NOT_RECEIVED = (Status.SUBMITTED, Status.INCOMPLETE)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ def metric_filters(period: Period) -> dict[str, Q]:
     finished_in = Q(finished_at__gte=start, finished_at__lt=end)
     with_result = Q(status__in=WITH_RESULT)
     open_at_end = Q(received_at__lt=end) & (Q(finished_at__isnull=True) | Q(finished_at__gte=end))
-    overdue = Q(deadline_at__lt=period.last_day_at, paused_at_end=False)
+    overdue = Q(deadline_at_end__lt=period.last_day_at, paused_at_end=False)
     leaves = {
         "online": received_in & Q(channel=Channel.ONLINE),
         "counter_post": received_in & ~Q(channel=Channel.ONLINE),
@@ -79,8 +84,8 @@ def metric_filters(period: Period) -> dict[str, Q]:
         & ~Q(timeliness__in=[Timeliness.EARLY, Timeliness.ON_TIME]),
         "within": open_at_end
         & (
-            Q(deadline_at__isnull=True)
-            | Q(deadline_at__gte=period.last_day_at)
+            Q(deadline_at_end__isnull=True)
+            | Q(deadline_at_end__gte=period.last_day_at)
             | Q(paused_at_end=True)
         ),
         "overdue": open_at_end & overdue,
@@ -94,20 +99,44 @@ def metric_filters(period: Period) -> dict[str, Q]:
     return leaves
 
 
+def deadline_in_force(moment: datetime):
+    """The legal deadline in force at `moment`: the one kept by the first supplement request
+    made after it, else the current one (a later supplement does not rewrite the past)."""
+    kept = (
+        SupplementRequest.objects.filter(
+            dossier=OuterRef("pk"), after_receipt=True, requested_at__gte=moment
+        )
+        .order_by("requested_at", "id")
+        .values("deadline_before")[:1]
+    )
+    return Coalesce(Subquery(kept), F("deadline_at"))
+
+
+def paused_at(moment: datetime) -> Exists:
+    """A supplement request after receipt open at `moment`."""
+    return Exists(
+        SupplementRequest.objects.filter(
+            dossier=OuterRef("pk"), after_receipt=True, requested_at__lt=moment
+        ).filter(
+            Q(supplemented_at__isnull=True) | Q(supplemented_at__gte=moment),
+            Q(closed_at__isnull=True) | Q(closed_at__gte=moment),
+        )
+    )
+
+
 def annotated(period: Period, queryset: QuerySet | None = None) -> QuerySet:
     """The dossiers of the period (received by its end, not finished before its start),
-    with `paused_at_end`: a supplement request after receipt open at the end."""
+    with `paused_at_end` (a supplement request after receipt open at the end) and
+    `deadline_at_end` (the deadline in force at the end)."""
     queryset = Dossier.objects.all() if queryset is None else queryset
-    paused = SupplementRequest.objects.filter(
-        dossier=OuterRef("pk"), after_receipt=True, requested_at__lt=period.end_at
-    ).filter(
-        Q(supplemented_at__isnull=True) | Q(supplemented_at__gte=period.end_at),
-        Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at),
-    )
     return (
         queryset.filter(received_at__isnull=False, received_at__lt=period.end_at)
+        .exclude(status__in=NOT_RECEIVED)
         .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=period.start_at))
-        .annotate(paused_at_end=Exists(paused))
+        .annotate(
+            paused_at_end=paused_at(period.end_at),
+            deadline_at_end=deadline_in_force(period.end_at),
+        )
     )
 
 
@@ -121,8 +150,8 @@ def scoped(queryset: QuerySet, scope: Scope) -> QuerySet:
     return queryset
 
 
-def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
-    """One query: the nine leaves per (performing agency, sector)."""
+def count_cells_direct(period: Period, scope: Scope) -> list[form06a.Cell]:
+    """One query over the dossiers: the nine leaves per (performing agency, sector)."""
     filters = metric_filters(period)
     rows = (
         scoped(annotated(period), scope)
@@ -138,6 +167,78 @@ def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
         )
         for row in rows
     ]
+
+
+# --- from the fact table ---------------------------------------------------------------------
+
+
+def days(lo: date | None, hi: date, years: bool = True) -> Q:
+    """Fact rows covering the days lo..hi (lo None: from the beginning): year rows for the
+    whole years (unless `years` is False: to count by month), month rows for the whole
+    months, day rows for the rest."""
+    where = Q()
+    for grain, first, last in factcore.segments(lo, hi, years):
+        part = Q(grain=grain, day__lte=last)
+        if first is not None:
+            part &= Q(day__gte=first)
+        where |= part
+    return where
+
+
+def fact_scoped(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.agency_ids is not None:
+        queryset = queryset.filter(agency_id__in=scope.agency_ids)
+    if scope.tier:
+        queryset = queryset.filter(agency__level=scope.tier)
+    if scope.sector_id is not None:
+        queryset = queryset.filter(procedure__sector_id=scope.sector_id)
+    return queryset
+
+
+def fact_sums(queryset: QuerySet, lo: date | None, hi: date, *by: str) -> dict[tuple, int]:
+    """{(by values…, kind): summed count} over the days lo..hi (one grouped query)."""
+    rows = (
+        queryset.filter(days(lo, hi)).order_by().values_list(*by, "kind").annotate(n=Sum("count"))
+    )
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
+    """The nine leaves per (performing agency, sector) from the fact table, in two grouped
+    queries: the days of the period, and everything before it.
+
+    Flows of the period are its days' facts; carried over is what was received and not
+    finished before the first day; in progress is that plus the period's receipts minus its
+    finishes, of which overdue is the sum of the overdue deltas up to the last day."""
+    facts = fact_scoped(Fact.objects.all(), scope)
+    by = ("agency_id", "procedure__sector_id", "channel")
+    during = fact_sums(facts, period.start, period.end, *by)
+    before = fact_sums(facts, None, period.start - timedelta(days=1), *by)
+    cells: dict[tuple, dict[str, int]] = {}
+    received, finished = factcore.RECEIVED, factcore.FINISHED
+    for source, (agency, sector, channel, kind), n in [
+        *(("during", key, n) for key, n in during.items()),
+        *(("before", key, n) for key, n in before.items()),
+    ]:
+        counts = cells.setdefault((agency, sector), {**form06a.zero(), "open": 0})
+        sign = 1 if kind == received else -1 if kind in finished else 0
+        if kind == factcore.OVERDUE:
+            counts["overdue"] += n
+        if source == "before":
+            counts["carried_over"] += sign * n
+            counts["open"] += sign * n
+            continue
+        counts["open"] += sign * n
+        if kind == received:
+            counts["online" if channel == Channel.ONLINE else "counter_post"] += n
+        elif kind in finished:
+            counts[kind] += n
+    out = []
+    for (agency, sector), counts in cells.items():
+        counts["within"] = counts.pop("open") - counts["overdue"]
+        if any(counts.values()):
+            out.append(form06a.Cell(agency, sector, counts))
+    return out
 
 
 def dossiers(period: Period, scope: Scope, metric: str) -> QuerySet:

@@ -1,7 +1,8 @@
 """The bulk writer writes what the services write: the same plan made through
 `services.receive`/`submit`/`act` (with the permission checks) and by `writer.BulkWriter`
 gives the same rows, field for field (dossier and parts, applicant, documents, events,
-supplement requests), for every kind of dossier the planner makes."""
+supplement requests, and what each adds to the statistics' fact table, with the table
+itself), for every kind of dossier the planner makes."""
 
 import pytest
 from django.db import transaction
@@ -14,6 +15,7 @@ from motcua.demo.writer import BulkWriter
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Level
+from motcua.stats.models import Fact
 
 pytestmark = pytest.mark.django_db
 A, S = Action, Status
@@ -26,6 +28,7 @@ def snapshot(dossier) -> list[dict]:
     for d in [dossier, *dossier.parts.order_by("chain_position")]:
         row = model_to_dict(d, exclude=["id", "secret", "applicant", "parent"])
         row["created_at"], row["updated_at"] = d.created_at, d.updated_at
+        row["facts"] = d.facts  # what it adds to the statistics' fact table
         row["parent"] = d.parent.code if d.parent_id else None
         row["applicant"] = model_to_dict(d.applicant, exclude=["id"])
         row["documents"] = [
@@ -57,6 +60,19 @@ def both_ways(plan):
                 writer.flush()
                 dossier = Dossier.objects.get(code=code)
             made.append(snapshot(dossier))
+            made[-1][0]["fact_table"] = sorted(
+                Fact.objects.exclude(count=0, seconds=0).values_list(
+                    "grain",
+                    "day",
+                    "agency_id",
+                    "procedure_id",
+                    "channel",
+                    "kind",
+                    "count",
+                    "seconds",
+                )
+            )
+            assert made[-1][0]["fact_table"] or dossier.received_at is None
             transaction.set_rollback(True)
     return made
 

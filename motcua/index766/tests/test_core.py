@@ -143,8 +143,8 @@ def test_handling_time_subtracts_every_supplement_interval():
     # A pause still open at the end counts up to the end only.
     open_pause = [(t0 + hours(90), None)]
     assert core.handling_seconds(elapsed, t0, finished, open_pause) == hours(90).total_seconds()
-    assert core.average_days([8 * 3600, 16 * 3600], 8 * 3600) == D("1.50")
-    assert core.average_days([], 8 * 3600) is None
+    assert core.average_days(8 * 3600 + 16 * 3600, 2, 8 * 3600) == D("1.50")
+    assert core.average_days(0, 0, 8 * 3600) is None
 
 
 def test_months_of_a_period_are_cut_to_it_and_limited_to_twelve():
