@@ -447,16 +447,21 @@ def act(request, code: str, action: ActionName, payload: ActionIn):
         if to_agency is None:
             raise invalid({"to_agency": "invalid"})
     documents = _documents(dossier.procedure, payload.documents)
+    happened_at = _aware(payload.at)
     services.act(
         dossier,
         action,
         token.user,
         documents=documents,
         comment=payload.comment,
+        reason=payload.reason,
         to_user=to_user,
         to_agency=to_agency,
         new_due_at=_aware(payload.new_due_at),
         result=payload.result,
+        # A stated `at` is entered now: a late one needs the reason (docs/reconciliation.md).
+        at=happened_at,
+        recorded_at=timezone.now() if happened_at is not None else None,
     )
     return _detail(_visible_or_404(token, dossier.code), token)
 

@@ -248,6 +248,18 @@ class ActionIn(Schema):
         max_length=200,
         description="For `supplement` (or any action): documents and files added.",
     )
+    at: Moment | None = Field(
+        None,
+        description="When the action happened, if earlier than now (e.g. a result handed "
+        "over before it was entered): not before the dossier arrived, not in the future. "
+        "More than MOTCUA['LATE_ENTRY_WORKING_DAYS'] working days (default 1) before now "
+        "it needs a `reason` and is flagged as a late entry (docs/reconciliation.md).",
+    )
+    reason: str = Field(
+        "",
+        max_length=2000,
+        description="Why a late entry, or a late or repeated supplement request or apology.",
+    )
 
 
 class AgencyOut(Schema):

@@ -11,6 +11,8 @@ def _menu(user) -> dict:
     return {
         "queue": bool(roles) or user.is_superuser,
         "receive": Role.DESK_OFFICER in roles,
+        # Next to the statistics: the reconciliation report (late entries, stale dossiers).
+        "reconciliation": bool(roles) or user.is_superuser,
         # Leaders delegate; a deputy in force holds the leader's role through it.
         "delegations": Role.LEADER in roles,
     }

@@ -144,6 +144,9 @@ def queue(request):
     rows = list(dossiers.order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = [(d, urgency(d, now)) for d in rows[:PAGE_SIZE]]
+    # The officer's own stale dossiers first, on the first page: one small query of their
+    # own open dossiers (the assignee index), apart from the page's query.
+    stale = _own_stale(request.user, now) if page == 1 else []
     query = request.GET.copy()
     query.pop("page", None)
 
@@ -164,8 +167,45 @@ def queue(request):
             "prev_url": page_url(page - 1) if page > 1 else "",
             "next_url": page_url(page + 1) if has_next and page < MAX_PAGE else "",
             "now": now,
+            "stale": stale,
+            "stale_ids": {s.dossier.pk for s in stale},
+            "stale_days": services.rule("STALE_WORKING_DAYS"),
+            "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
         },
     )
+
+
+STALE_SHOWN = 20
+
+
+def _own_stale(user, now):
+    from motcua.stats import reconciliation
+
+    mine = (
+        permissions.visible_dossiers(user)
+        .filter(assignee=user)
+        .select_related("procedure", "applicant", "current_agency", "current_step")
+    )
+    return reconciliation.stale(mine, now, limit=STALE_SHOWN)
+
+
+def _discipline(user):
+    """For a leader: the unit's share of this month's finishes and returns entered in time
+    (docs/reconciliation.md); None for other roles."""
+    from motcua.stats import reconciliation
+    from motcua.stats.forms import default_period
+    from motcua.stats.queries import Period
+
+    units = sorted({a for a, role, _ in permissions.posts(user) if role == Role.LEADER})
+    if not units:
+        return None
+    start, end = default_period()
+    return {
+        "value": reconciliation.discipline(Period(start, end), frozenset(units)),
+        "start": start,
+        "end": end,
+        "query": f"from={start.isoformat()}&to={end.isoformat()}",
+    }
 
 
 def _visible_or_404(user, code) -> Dossier:
@@ -202,6 +242,9 @@ PRIMARY = [
     Action.HAND_BACK,
 ]
 DESTRUCTIVE = frozenset({Action.REFUSE, Action.WITHDRAW, Action.CLOSE})
+# Actions an officer may enter after the fact, with when they happened.
+DATED_ACTIONS = frozenset({Action.COMPLETE, Action.RETURN_RESULT})
+EARLIEST_YEAR = 2000
 NEEDS_COMMENT = frozenset(
     {Action.REQUEST_SUPPLEMENT, Action.REFUSE, Action.APOLOGISE, Action.WITHDRAW, Action.CLOSE}
 )
@@ -233,12 +276,29 @@ class ActionForm(forms.Form):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     confirm = forms.BooleanField(required=False)
+    # When a finish or a return happened, if it is entered later (docs/reconciliation.md).
+    at = forms.DateTimeField(
+        required=False, input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
+    )
+
+    def clean_at(self):
+        value = self.cleaned_data.get("at")
+        if value is None:
+            return None
+        # The wall-clock year first: an aware instant of year 1 or 9999 cannot be compared.
+        if not EARLIEST_YEAR <= value.replace(tzinfo=None).year <= timezone.localdate().year:
+            raise forms.ValidationError(_("This date and time is not valid."))
+        if value > timezone.now():
+            raise forms.ValidationError(_("It cannot have happened in the future."))
+        return value
 
     def clean(self):
         data = super().clean()
         action = data.get("action")
         if action in DESTRUCTIVE and not data.get("confirm"):
             raise forms.ValidationError(_("Tick the box to confirm this action."))
+        if data.get("at") is not None and action not in DATED_ACTIONS:
+            self.add_error("at", _("Only a finish or a return can be dated earlier."))
         return data
 
 
@@ -287,6 +347,7 @@ def _detail_context(request, dossier, form=None):
         "close_due_at": close_due_at,
         "form": form,
         "now": now,
+        "late_entry_days": services.rule("LATE_ENTRY_WORKING_DAYS"),
         "urgency": urgency(dossier, now),
         "action_labels": dict(ACTION_LABELS),
     }
@@ -310,6 +371,8 @@ def act(request, code):
                 to_agency=data["to_agency"],
                 new_due_at=data["new_due_at"],
                 result=data["result"],
+                at=data["at"],
+                recorded_at=timezone.now() if data["at"] is not None else None,
             )
         except services.DossierError as error:
             if isinstance(error, services.NotAllowed):
