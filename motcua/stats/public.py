@@ -1,32 +1,56 @@
 """The public statistics page, /thong-ke/ (no sign-in): per agency and month, the dossiers
-received, resolved, the percent resolved on time, the online share, and the province's
-QĐ 766 index score. Numbers only: no names, codes or ID numbers of anyone.
+received, resolved, the percent resolved on time, the online share, and the QĐ 766 index
+score of each agency and of the province. Numbers only: no names, codes or ID numbers of
+anyone.
 
-Every number comes from Biểu 06a's counting (`queries.build`: one grouped count over the
-dossiers), so the page always equals the officers' report for the same month. The index
-is computed for the province only (`index766.indicators`, a handful of queries); per
-agency it would cost a handful of queries per agency. The page reads neither the user nor
-the session, so the same address always shows the same numbers (docs/statistics.md).
+Every 06a number comes from Biểu 06a's counting (`queries.build`: one grouped count over
+the dossiers), so the page always equals the officers' report for the same month.
+
+The index costs a handful of queries and a pass over the finished dossiers per agency
+(`index766.indicators.build`), far too much for ~100 agencies on every visit. So:
+
+1. **Stored first.** For a finished month whose monthly reports were produced
+   (`stats.scheduled`, `MonthlyReport` kind index766), the scores are read from them: one
+   query for every agency and the province (only the `points` key of the stored JSON), the
+   same numbers the supervisors and leaders were sent.
+2. **Else live, cached.** A score not stored (a month before the reports existed, the
+   current month, an agency created since) is computed with `indicators.build` and kept in
+   Django's cache (`CACHES["default"]`) under the month and the agency's code: for
+   `LIVE_TTL_DONE` seconds for a finished month, `LIVE_TTL_OPEN` for a month not over. One
+   `get_many` reads them all, so a warm page costs the 06a's three queries and one more.
+   The first visit of an unstored month pays the full price once per cache lifetime (a
+   bounded set of keys: 1,200 months × the agencies), and gets cheaper as `build` moves onto
+   the fact table.
+
+The page reads neither the user nor the session, so the same address always shows the same
+numbers (docs/statistics.md).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 from django import forms
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.numbers import format_vn, percent
-from motcua.index766 import core as index_core
 from motcua.index766 import indicators
 from motcua.org.constants import Level
+from motcua.org.models import Agency
 from motcua.stats import form06a, queries
 from motcua.stats.forms import FIRST_YEAR, LAST_YEAR
+from motcua.stats.models import MonthlyReport, ReportKind
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+PROVINCE = ""  # the province's scope, as in MonthlyReport
+LIVE_TTL_DONE = 6 * 3600  # a live score of a finished month (late records may still come)
+LIVE_TTL_OPEN = 10 * 60  # a live score of a month not over
 
 
 def last_complete_month(today: date | None = None) -> date:
@@ -86,10 +110,57 @@ def public_row(name: str, entry: dict) -> dict:
     }
 
 
+def _points_text(value) -> str:
+    """ "72,35" from a stored ("72.35") or computed (Decimal) score; "–" if unreadable."""
+    try:
+        return format_vn(Decimal(str(value)), 2)
+    except (InvalidOperation, ValueError, TypeError):
+        return "–"
+
+
+def _cache_key(first: date, scope: str) -> str:
+    return f"motcua.stats.public.index766:{first:%Y-%m}:{quote(scope, safe='')}"
+
+
+def stored_scores(first: date) -> dict[str, str]:
+    """The stored scores of the month: {scope: points} (scope "" is the province)."""
+    rows = MonthlyReport.objects.filter(month=first, kind=ReportKind.INDEX766)
+    return {scope: points for scope, points in rows.values_list("scope", "data__points")}
+
+
+def index_scores(first: date, codes: list[str], today: date | None = None) -> dict[str, str]:
+    """The QĐ 766 score of the month for the province ("") and each agency code, as text:
+    stored when the month's reports are, else computed and cached (module docstring)."""
+    start, end = month_period(first)
+    today = today or timezone.localdate()
+    scopes = [PROVINCE, *codes]
+    found = stored_scores(first) if end < today else {}
+    scores = {scope: found[scope] for scope in scopes if scope in found}
+    missing = [scope for scope in scopes if scope not in scores]
+    if missing:
+        cached = cache.get_many([_cache_key(first, scope) for scope in missing])
+        for scope in missing:
+            key = _cache_key(first, scope)
+            if key in cached:
+                scores[scope] = cached[key]
+        missing = [scope for scope in missing if scope not in scores]
+    if missing:
+        period = indicators.Period(start, end)
+        agencies = {a.code: a for a in Agency.objects.filter(code__in=missing)}
+        computed = {}
+        for scope in missing:
+            if scope and scope not in agencies:
+                continue
+            points = str(indicators.build(agencies.get(scope), period)["points"])
+            scores[scope] = computed[_cache_key(first, scope)] = points
+        timeout = LIVE_TTL_DONE if end < today else LIVE_TTL_OPEN
+        cache.set_many(computed, timeout=timeout)
+    return {scope: _points_text(points) for scope, points in scores.items()}
+
+
 def province_index(start: date, end: date) -> str:
-    """The province's QĐ 766 score for the period, "72,35" (of 100)."""
-    result = index_core.evaluate(indicators.counts(None, indicators.Period(start, end)))
-    return format_vn(result["points"], 2)
+    """The province's QĐ 766 score for the month of `start`, "72,35" (of 100)."""
+    return index_scores(start, [])[PROVINCE]
 
 
 def statistics(request):
@@ -101,7 +172,10 @@ def statistics(request):
     start, end = month_period(first)
     period = queries.Period(start, end)
     report = queries.build(period, queries.Scope(tier=tier))
-    rows = [public_row(r["name"], r) for r in report["rows"]]
+    scores = index_scores(first, [r["agency"] for r in report["rows"]])
+    rows = [
+        {**public_row(r["name"], r), "index": scores.get(r["agency"], "–")} for r in report["rows"]
+    ]
     total = public_row("", report["total"])
     context = {
         "form": form,
@@ -113,6 +187,6 @@ def statistics(request):
         "tier_name": dict(Level.choices).get(tier, ""),
         "rows": rows,
         "total": total,
-        "index": province_index(start, end),
+        "index": scores[PROVINCE],
     }
     return render(request, "stats/public.html", context)

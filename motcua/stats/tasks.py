@@ -37,8 +37,9 @@ def schedule_next(now: datetime | None = None):
 
 @task()
 def produce_monthly_reports() -> str:
-    """Produce the previous month's reports (nothing if already stored), then queue the next
-    run. Returns the month produced, YYYY-MM."""
+    """Produce the previous month's reports, the province's and each agency's (nothing if
+    already stored; what is missing if an earlier run stopped half-way), then queue the
+    next run. Returns the month produced, YYYY-MM."""
     now = timezone.now()
     month = scheduled.due_month(timezone.localdate(now))
     try:

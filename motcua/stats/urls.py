@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.stats import dashboard, monthly_views, public, views
+from motcua.stats import dashboard, monthly_views, public, reconciliation_views, views
 
 app_name = "stats"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("reports/monthly/<int:pk>/", monthly_views.monthly_detail, name="monthly_detail"),
     path("reports/monthly/<int:pk>/xlsx/", monthly_views.monthly_xlsx, name="monthly_xlsx"),
     path("thong-ke/", public.statistics, name="public"),
+    path(
+        "reports/reconciliation/", reconciliation_views.reconciliation_report, name="reconciliation"
+    ),
 ]

@@ -1,6 +1,7 @@
-"""`motcua monthly_reports [--month YYYY-MM]`: produce, store and e-mail the province's
-monthly reports (default: the previous month). For cron, on the 1st; running it again for a
-stored month changes and sends nothing."""
+"""`motcua monthly_reports [--month YYYY-MM]`: produce, store and e-mail the monthly reports
+of the province and of each agency (default: the previous month). For cron, on the 1st;
+running it again for a stored month changes and sends nothing, and completes a month an
+earlier run left half done."""
 
 import re
 from datetime import date
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if produced.created:
             self.stdout.write(
-                f"{month:%Y-%m}: reports stored, {produced.messages} e-mail(s) queued."
+                f"{month:%Y-%m}: reports stored ({produced.agencies} agencies, "
+                f"{produced.messages} e-mail(s) queued)."
             )
         else:
             self.stdout.write(f"{month:%Y-%m}: already stored; nothing done.")
