@@ -352,7 +352,9 @@ def delegation_form(province, start, end, **extra):
 def test_delegations_in_the_admin_go_through_the_services(admin_client, admin_user, province):
     today = timezone.localdate()
     url = "/admin/dossiers/delegation/add/"
-    response = admin_client.post(url, delegation_form(province, today, today + timedelta(days=3)))
+    # Started yesterday, so that "end now" ends it whatever the hour the test runs at.
+    started = today - timedelta(days=1)
+    response = admin_client.post(url, delegation_form(province, started, today + timedelta(days=3)))
     assert response.status_code == 302
     delegation = Delegation.objects.get()
     created = AuditEvent.objects.get(action="delegation.created", object_id=str(delegation.pk))
