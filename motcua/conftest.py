@@ -32,3 +32,14 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fact_openings_read_afresh():
+    """Each test's database starts without the fact table's openings: read their extent
+    again rather than the one a previous (rolled back) test left in this process."""
+    from motcua.stats.queries import forget_opened
+
+    forget_opened()
+    yield
+    forget_opened()

@@ -26,6 +26,7 @@ from motcua.demo.through_services import run
 from motcua.demo.writer import BulkWriter
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.workflow import Action
+from motcua.stats import facts as stats_facts
 from motcua.worktime.calendars import get_calendar
 
 A = Action
@@ -163,6 +164,7 @@ def generate_traffic(
         _write(batch, writer, traffic)
         if progress:
             progress(traffic)
+    stats_facts.open_years()  # the statistics' opening balances up to this year
     return traffic
 
 

@@ -226,7 +226,7 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
     by = ("multi", "digitised", "channel", "procedure__online_scope", "procedure__online_level")
     sums = stats_queries.fact_sums
     during = sums(facts, p.start, p.end, *by)
-    before = sums(facts, None, p.start - timedelta(days=1), *by)
+    before = stats_queries.stock_sums(facts, p.start - timedelta(days=1), *by)
     judged_day = min(p.end, timezone.localdate())
     c = dict.fromkeys(
         (
@@ -244,7 +244,7 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
     )
     for source, rows in (("during", during), ("before", before)):
         for (multi, digitised, channel, scope, level, kind), n in rows.items():
-            sign = 1 if kind == factcore.RECEIVED else -1 if kind in factcore.FINISHED else 0
+            sign = factcore.sign(kind)
             c["open"] += sign * n
             c["open_single"] += 0 if multi else sign * n
             if kind == factcore.OVERDUE and not multi and judged_day == p.end:
@@ -262,7 +262,9 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
                     c["offered"] += n
                     c["offered_online"] += n if channel == Channel.ONLINE else 0
     if judged_day != p.end:
-        overdue = sums(facts.filter(kind=factcore.OVERDUE, multi=False), None, judged_day)
+        overdue = stats_queries.stock_sums(
+            facts.filter(kind=factcore.OVERDUE, multi=False), judged_day
+        )
         c["overdue_single"] = sum(overdue.values())
     on_time = core.Count(
         c["results_ok"] + c["open_single"] - c["overdue_single"], c["results"] + c["open"]

@@ -156,6 +156,37 @@ def diff(old: dict[Key, tuple[int, int]], new: dict[Key, tuple[int, int]]) -> di
 DAY, MONTH, YEAR = "D", "M", "Y"
 GRAINS = (DAY, MONTH, YEAR)
 
+# Opening balances: on 1 January of each year up to the one the table was opened through,
+# the stocks at the start of that year per dimensions: `open` (received and not finished)
+# and `overdue` (the sum of the overdue deltas). "Everything before a day" then reads one
+# year's openings and that year's months and days, not every year since the beginning.
+OPENING = "O"
+OPEN = "open"
+STOCKS = (OPEN, OVERDUE)
+
+
+def stock_of(kind: str) -> tuple[str, int]:
+    """The stock a flow of `kind` moves, and which way: a receipt opens a dossier, a finish
+    closes it, an overdue delta moves the overdue count; an opening is its own stock."""
+    if kind in (RECEIVED, OPEN):
+        return OPEN, 1
+    if kind in FINISHED:
+        return OPEN, -1
+    return OVERDUE, 1
+
+
+def sign(kind: str) -> int:
+    """+1 for what adds to the dossiers in progress, -1 for what ends one, 0 for overdue."""
+    stock, way = stock_of(kind)
+    return way if stock == OPEN else 0
+
+
+def openings_of(day: date, through: int | None) -> range:
+    """The years whose opening balances a fact of `day` enters (those opened so far)."""
+    if through is None:
+        return range(0)
+    return range(day.year + 1, through + 1)
+
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
@@ -176,6 +207,18 @@ def month_end(day: date) -> date:
 
 def _month_before(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def stock_segments(hi: date, through: int | None) -> list[tuple[str, date | None, date]]:
+    """Rows whose sums by stock give the stocks at the end of `hi`: the openings of the
+    year after `hi`'s last whole year, when the table is opened through it, and the months
+    and days from there to `hi`; else every flow from the beginning (`segments(None, hi)`)."""
+    year = hi.year + 1 if (hi.month, hi.day) == (12, 31) else hi.year
+    if through is None or year > through or year > date.max.year:
+        return segments(None, hi)
+    start = date(year, 1, 1)
+    out = [(OPENING, start, start)]
+    return out + segments(start, hi) if start <= hi else out
 
 
 def segments(lo: date | None, hi: date, years: bool = True) -> list[tuple[str, date | None, date]]:

@@ -7,7 +7,11 @@ table").
   stores the new contribution. A rolled-back event rolls its facts back with it.
 - `rebuild()` (`motcua facts rebuild`) recomputes the whole table from the dossiers.
 - `add(changes)` applies changes with one upsert statement (the demo's bulk writer uses it
-  too), on the day, month and year rows of each fact.
+  too), on the day, month and year rows of each fact, and on the opening balances of the
+  later years already opened.
+- `open_years()` adds each new year's opening balances (the stocks on 1 January), by the
+  monthly task and the seeds; reports of a later period read one year's openings instead of
+  every year since the beginning.
 
 The reports (`stats.queries`, `index766.indicators`) sum this table instead of scanning the
 dossiers; the drill-down lists still read the dossiers with the same definitions, and the
@@ -17,10 +21,10 @@ tests hold both to the same numbers.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
@@ -28,8 +32,8 @@ from motcua.core import audit
 from motcua.dossiers.models import Dossier, DossierDocument, SupplementRequest
 from motcua.dossiers.workflow import Status
 from motcua.index766.core import handling_seconds
-from motcua.stats import factcore
-from motcua.stats.models import Fact, Grain
+from motcua.stats import factcore, queries
+from motcua.stats.models import Fact, FactOpenings, Grain
 from motcua.worktime.calendars import get_calendar
 
 WITH_RESULT = (Status.RESULT_READY, Status.RETURNED)
@@ -156,7 +160,39 @@ def _rows(changes: dict) -> list[tuple]:
 
 def add(changes: dict) -> None:
     """Add the changes ({key: (count, seconds)}) to the table: one upsert per 500 rows."""
-    rows = _rows(changes)
+    _upsert(_rows(changes))
+    _upsert(_opening_rows(changes))
+
+
+def _opening_rows(changes: dict) -> list[tuple]:
+    """The opening balances the changes move: those of the opened years after each change's
+    day. Only a change dated before this year (a backdated entry, an old dossier) can move
+    one; such a change reads the openings row for share, so a roll waits for it to commit."""
+    if not changes:
+        return []
+    earliest = min(key[-1] for key in changes)
+    if earliest.year >= (timezone.localdate() + timedelta(days=1)).year:
+        return []  # the last day of a year checks too: the roll may start at midnight
+    through = _through(lock=True)
+    merged: dict[tuple, int] = defaultdict(int)
+    for key, (n, _s) in changes.items():
+        *dims, kind, day = key
+        stock, way = factcore.stock_of(kind)
+        for year in factcore.openings_of(day, through):
+            merged[(Grain.OPENING, date(year, 1, 1), *dims, stock)] += way * n
+    return sorted((*key, n, 0) for key, n in merged.items() if n)
+
+
+def _through(lock: bool = False) -> int | None:
+    table = connection.ops.quote_name(FactOpenings._meta.db_table)
+    share = " FOR SHARE" if lock and connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT through FROM {table} WHERE id = 1{share}")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _upsert(rows: list[tuple]) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(Fact._meta.db_table)
@@ -173,6 +209,109 @@ def add(changes: dict) -> None:
                 f"seconds = {table}.seconds + excluded.seconds",
                 [value for row in batch for value in row],
             )
+
+
+# --- opening balances ------------------------------------------------------------------------
+
+
+def open_years(through: int | None = None) -> list[int]:
+    """Add the opening balances of every year after the last one opened, up to `through`
+    (default: this year), in one transaction under the openings row's lock; returns the
+    years opened. Idempotent: the monthly task and the seeds call it."""
+    target = min(through or timezone.localdate().year, timezone.localdate().year)
+    with transaction.atomic():
+        FactOpenings.objects.get_or_create(pk=1)
+        ledger = FactOpenings.objects.select_for_update().get(pk=1)
+        if ledger.through is not None:
+            start = ledger.through + 1
+        else:
+            first = Fact.objects.filter(grain=Grain.YEAR).aggregate(first=Min("day"))["first"]
+            start = first.year + 1 if first else target
+        years = list(range(start, target + 1))
+        for year in years:
+            _open(year)
+        if ledger.through is None or years:
+            ledger.through = max(target, ledger.through or target)
+            ledger.save(update_fields=["through"])
+        queries.forget_opened()
+        if years:
+            audit.record_about(
+                "stats.facts_opened",
+                Fact._meta.label_lower,
+                summary=f"{years[0]}–{years[-1]}",
+                years=years,
+            )
+    return years
+
+
+def _open(year: int) -> None:
+    """Openings of `year` = openings of the year before + that year's flows, by stock."""
+    table = connection.ops.quote_name(Fact._meta.db_table)
+    dims = ", ".join(KEY_COLUMNS[:-1])
+    stock = "CASE WHEN kind = %s THEN %s ELSE %s END"
+    adds = "SUM(CASE WHEN kind IN (%s, %s, %s) THEN count ELSE -count END)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (grain, day, {dims}, kind, count, seconds) "
+            f"SELECT %s, %s, {dims}, {stock}, {adds}, 0 FROM {table} "
+            f"WHERE grain IN (%s, %s) AND day = %s "
+            f"GROUP BY {dims}, {stock} HAVING {adds} <> 0",
+            [
+                Grain.OPENING,
+                date(year, 1, 1),
+                *(factcore.OVERDUE, factcore.OVERDUE, factcore.OPEN),
+                *(factcore.RECEIVED, factcore.OPEN, factcore.OVERDUE),
+                Grain.OPENING,
+                Grain.YEAR,
+                date(year - 1, 1, 1),
+                *(factcore.OVERDUE, factcore.OVERDUE, factcore.OPEN),
+                *(factcore.RECEIVED, factcore.OPEN, factcore.OVERDUE),
+            ],
+        )
+
+
+def reopen() -> None:
+    """Recompute every opened year's openings from the year rows (after a rebuild)."""
+    with transaction.atomic():
+        ledger = FactOpenings.objects.select_for_update().filter(pk=1).first()
+        Fact.objects.filter(grain=Grain.OPENING).delete()
+        queries.forget_opened()
+        if ledger is None or ledger.through is None:
+            return
+        first = Fact.objects.filter(grain=Grain.YEAR).aggregate(first=Min("day"))["first"]
+        if first is None:
+            return
+        for year in range(first.year + 1, ledger.through + 1):
+            _open(year)
+
+
+def unbalanced_openings() -> list:
+    """The years whose openings differ from the sum of the years before them."""
+    through = _through()
+    if through is None:
+        return sorted(set(Fact.objects.filter(grain=Grain.OPENING).values_list("day", flat=True)))
+    dims = KEY_COLUMNS[:-1]
+    flows: dict[int, Counter] = defaultdict(Counter)
+    for *key, kind, day, n in Fact.objects.filter(grain=Grain.YEAR).values_list(
+        *dims, "kind", "day", "count"
+    ):
+        stock, way = factcore.stock_of(kind)
+        flows[day.year][(*key, stock)] += way * n
+    openings: dict[int, Counter] = defaultdict(Counter)
+    for *key, kind, day, n in Fact.objects.filter(grain=Grain.OPENING).values_list(
+        *dims, "kind", "day", "count"
+    ):
+        openings[day.year][(*key, kind)] += n
+    years = set(flows) | set(openings)
+    found = [date(y, 1, 1) for y in openings if y > through]
+    running: Counter = Counter()
+    for year in range(min(years, default=through), through + 1):
+        expected = {k: v for k, v in running.items() if v}
+        if expected != {k: v for k, v in openings[year].items() if v}:
+            found.append(date(year, 1, 1))
+        for key, n in flows[year].items():
+            running[key] += n
+    return sorted(found)
 
 
 def unbalanced_months() -> list:
@@ -201,7 +340,7 @@ def unbalanced_months() -> list:
             sums[(key, 0)] -= row["count"]
             sums[(key, 1)] -= row["seconds"]
         found |= {key[0][0] for key, value in sums.items() if value}
-    return sorted(found)
+    return sorted(found | set(unbalanced_openings()))
 
 
 # --- rebuild -----------------------------------------------------------------------------
@@ -296,6 +435,7 @@ def rebuild(chunk: int = CHUNK, stdout=None) -> dict:
             ],
             batch_size=2000,
         )
+        reopen()
         audit.record_about(
             "stats.facts_rebuilt",
             Fact._meta.label_lower,

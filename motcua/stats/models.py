@@ -39,6 +39,7 @@ class Grain(models.TextChoices):
     DAY = "D", _("day")
     MONTH = "M", _("month")
     YEAR = "Y", _("year")
+    OPENING = "O", _("opening balance")
 
 
 class Fact(models.Model):
@@ -87,3 +88,19 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grain} {self.day} {self.agency_id} {self.kind} {self.count}"
+
+
+class FactOpenings(models.Model):
+    """How far the fact table's opening balances go (one row): every year up to `through`
+    has its openings (grain O). The yearly roll (`stats.facts.open_years`) locks this row
+    for update; an event that changes a fact of an earlier year locks it for share, so that
+    a roll never misses a change made while it runs."""
+
+    through = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("fact table openings")
+        verbose_name_plural = _("fact table openings")
+
+    def __str__(self) -> str:
+        return str(self.through)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -23,7 +24,7 @@ from motcua.dossiers.permissions import posts, sees_all
 from motcua.dossiers.workflow import Status
 from motcua.org.models import Agency
 from motcua.stats import factcore, form06a, form07b
-from motcua.stats.models import Fact
+from motcua.stats.models import Fact, FactOpenings
 
 WITH_RESULT = (Status.RESULT_READY, Status.RETURNED)
 NOT_RECEIVED = (Status.SUBMITTED, Status.INCOMPLETE)
@@ -176,8 +177,41 @@ def days(lo: date | None, hi: date, years: bool = True) -> Q:
     """Fact rows covering the days lo..hi (lo None: from the beginning): year rows for the
     whole years (unless `years` is False: to count by month), month rows for the whole
     months, day rows for the rest."""
+    return _covering(factcore.segments(lo, hi, years))
+
+
+def stock_days(hi: date) -> Q:
+    """Fact rows whose sums by `factcore.stock_of` give the stocks at the end of `hi` (in
+    progress, overdue): a year's opening balances and its months and days up to `hi` when
+    the table is opened through that year, else every row from the beginning."""
+    return _covering(factcore.stock_segments(hi, opened_through()))
+
+
+OPENED_SECONDS = 60
+_opened: dict = {"through": None, "read": None}
+
+
+def opened_through() -> int | None:
+    """The last year with opening balances, read at most once a minute per process: it only
+    grows (a rebuild recomputes the openings of the same years in its transaction), and a
+    value read before a yearly roll only makes a report sum more rows, never wrong ones."""
+    now = monotonic()
+    if _opened["read"] is None or now - _opened["read"] > OPENED_SECONDS:
+        _opened["through"] = (
+            FactOpenings.objects.filter(pk=1).values_list("through", flat=True).first()
+        )
+        _opened["read"] = now
+    return _opened["through"]
+
+
+def forget_opened() -> None:
+    """Read the openings' extent again next time (after a roll, or a test's rollback)."""
+    _opened["read"] = None
+
+
+def _covering(segments) -> Q:
     where = Q()
-    for grain, first, last in factcore.segments(lo, hi, years):
+    for grain, first, last in segments:
         part = Q(grain=grain, day__lte=last)
         if first is not None:
             part &= Q(day__gte=first)
@@ -203,6 +237,15 @@ def fact_sums(queryset: QuerySet, lo: date | None, hi: date, *by: str) -> dict[t
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
+def stock_sums(queryset: QuerySet, hi: date, *by: str) -> dict[tuple, int]:
+    """{(by values…, kind): summed count} of the rows giving the stocks at the end of `hi`
+    (kinds: flows, or the openings' `open` and `overdue`; weigh them by `factcore.sign`)."""
+    rows = (
+        queryset.filter(stock_days(hi)).order_by().values_list(*by, "kind").annotate(n=Sum("count"))
+    )
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
 def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
     """The nine leaves per (performing agency, sector) from the fact table, in two grouped
     queries: the days of the period, and everything before it.
@@ -213,7 +256,7 @@ def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
     facts = fact_scoped(Fact.objects.all(), scope)
     by = ("agency_id", "procedure__sector_id", "channel")
     during = fact_sums(facts, period.start, period.end, *by)
-    before = fact_sums(facts, None, period.start - timedelta(days=1), *by)
+    before = stock_sums(facts, period.start - timedelta(days=1), *by)
     cells: dict[tuple, dict[str, int]] = {}
     received, finished = factcore.RECEIVED, factcore.FINISHED
     for source, (agency, sector, channel, kind), n in [
@@ -221,7 +264,7 @@ def count_cells(period: Period, scope: Scope) -> list[form06a.Cell]:
         *(("before", key, n) for key, n in before.items()),
     ]:
         counts = cells.setdefault((agency, sector), {**form06a.zero(), "open": 0})
-        sign = 1 if kind == received else -1 if kind in finished else 0
+        sign = factcore.sign(kind)
         if kind == factcore.OVERDUE:
             counts["overdue"] += n
         if source == "before":

@@ -40,7 +40,7 @@ from motcua.org.constants import Role
 from motcua.org.models import Agency, Officer, User
 from motcua.outbox import services as outbox
 from motcua.outbox.models import Channel, Message
-from motcua.stats import export, form06a, queries
+from motcua.stats import export, facts, form06a, queries
 from motcua.stats.models import MonthlyReport, ReportKind
 
 log = logging.getLogger(__name__)
@@ -268,6 +268,7 @@ def produce_month(month: date, *, now: datetime | None = None) -> Produced:
         raise ScheduleError(_("The month %(month)s is not over yet.") % {"month": f"{month:%m/%Y}"})
     if month < FIRST_MONTH:
         raise ScheduleError(_("Reports start in %(year)s.") % {"year": FIRST_MONTH.year})
+    facts.open_years()  # on 1 January: this year's opening balances
     period = queries.Period(month, month_end(month))
     stored = MonthlyReport.objects.filter(month=month)
     province = {r.kind: r for r in stored.defer("xlsx").filter(scope=PROVINCE)}

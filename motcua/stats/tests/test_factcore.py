@@ -3,6 +3,7 @@ hand from docs/statistics.md, and against a day-by-day count for any history."""
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -237,3 +238,69 @@ def test_segments_by_month_never_use_year_rows(lo, length, from_start):
     assert fc.YEAR not in {grain for grain, _, _ in segments}
     expected = sorted(span(start if from_start else lo, hi))
     assert covered(segments, start) == expected
+
+
+# --- opening balances ------------------------------------------------------------------------
+
+STOCK_BY_HAND = [
+    # kind of a fact → (the stock it moves, which way), docs/statistics.md "Fact table"
+    ("received", ("open", 1)),  # a receipt opens a dossier
+    ("early", ("open", -1)),  # a finish closes it, whatever its timeliness
+    ("on_time", ("open", -1)),
+    ("late", ("open", -1)),
+    ("other", ("open", -1)),  # withdrawn, stopped, refused, closed unsupplemented
+    ("overdue", ("overdue", 1)),  # the deltas are the overdue stock's own moves
+    ("open", ("open", 1)),  # an opening balance is its stock
+]
+
+
+@pytest.mark.parametrize(("kind", "expected"), STOCK_BY_HAND)
+def test_each_kind_moves_one_stock(kind, expected):
+    assert fc.stock_of(kind) == expected
+    assert fc.sign(kind) == (expected[1] if expected[0] == "open" else 0)
+
+
+def test_stock_segments_by_hand():
+    o = fc.OPENING
+    # Opened through 2026: the stocks at the end of 31 Mar 2025 are the openings of 2025
+    # plus January to March.
+    assert fc.stock_segments(date(2025, 3, 31), 2026) == [
+        (o, date(2025, 1, 1), date(2025, 1, 1)),
+        (fc.MONTH, date(2025, 1, 1), date(2025, 3, 1)),
+    ]
+    # The end of a year: the next year's openings alone.
+    assert fc.stock_segments(date(2024, 12, 31), 2026) == [(o, date(2025, 1, 1), date(2025, 1, 1))]
+    # 1 January: the openings and that one day.
+    assert fc.stock_segments(date(2025, 1, 1), 2025) == [
+        (o, date(2025, 1, 1), date(2025, 1, 1)),
+        (fc.DAY, date(2025, 1, 1), date(2025, 1, 1)),
+    ]
+    # A year not opened yet, or no openings at all: every row from the beginning.
+    assert fc.stock_segments(date(2026, 12, 31), 2026) == fc.segments(None, date(2026, 12, 31))
+    assert fc.stock_segments(date(2025, 3, 31), None) == fc.segments(None, date(2025, 3, 31))
+    assert fc.stock_segments(date(9999, 12, 31), 9999) == fc.segments(None, date(9999, 12, 31))
+
+
+@given(
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=9999)),
+)
+def test_stock_segments_stand_for_every_day_up_to_hi_once(hi, through):
+    segments = fc.stock_segments(hi, through)
+    if segments[0][0] != fc.OPENING:
+        assert segments == fc.segments(None, hi)
+        return
+    # The openings of a year opened stand for every day before it; the rest cover the days
+    # from 1 January of that year to hi, each once.
+    opening = segments[0][1]
+    assert segments[0][2] == opening and (opening.month, opening.day) == (1, 1)
+    assert opening.year <= through
+    days = (hi - opening).days + 1
+    assert days in range(366)
+    assert covered(segments[1:], opening) == [opening + timedelta(days=i) for i in range(days)]
+
+
+def test_openings_of_are_the_opened_years_after_the_day():
+    assert list(fc.openings_of(date(2024, 5, 1), 2026)) == [2025, 2026]
+    assert list(fc.openings_of(date(2026, 5, 1), 2026)) == []
+    assert list(fc.openings_of(date(2024, 5, 1), None)) == []

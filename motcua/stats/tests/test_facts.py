@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from motcua.catalog.tests.factories import make_procedure
 from motcua.core.models import AuditEvent
@@ -17,8 +18,8 @@ from motcua.dossiers.tests.factories import APPLICANT, make_province
 from motcua.dossiers.workflow import Action
 from motcua.index766 import indicators
 from motcua.org.constants import Role
-from motcua.stats import queries
-from motcua.stats.models import Fact
+from motcua.stats import facts, queries
+from motcua.stats.models import Fact, FactOpenings
 from motcua.stats.tests.factories import at
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +42,9 @@ def working_instant(rng: random.Random, day: date):
     return at(day.year, day.month, day.day, rng.choice([8, 9, 10, 14, 15, 16]), rng.randrange(60))
 
 
-def traffic(seed: int, dossiers: int = 36):
-    """Random dossiers of two agencies over January–May 2025, each with a random run of
-    actions (refused ones skipped), through the services."""
+def traffic(seed: int, dossiers: int = 36, start: date = date(2025, 1, 2)):
+    """Random dossiers of two agencies over four months from `start` (January–May 2025),
+    each with a random run of actions (refused ones skipped), through the services."""
     rng = random.Random(seed)
     p = make_province()
     health_procedure = make_procedure(
@@ -59,7 +60,7 @@ def traffic(seed: int, dossiers: int = 36):
     ]
     made = []
     for _ in range(dossiers):
-        day = date(2025, 1, 2) + timedelta(days=rng.randrange(120))
+        day = start + timedelta(days=rng.randrange(120))
         if day.weekday() >= 5:
             day -= timedelta(days=2)
         when = working_instant(rng, day)
@@ -82,7 +83,7 @@ def traffic(seed: int, dossiers: int = 36):
         )
         for _step in range(rng.randrange(9)):
             when += timedelta(hours=rng.choice([2, 20, 26, 70, 150, 300]))
-            if when.date() > date(2025, 6, 20):
+            if when.date() > start + timedelta(days=169):
                 break
             action = rng.choices([m for m, _ in MOVES], [w for _, w in MOVES])[0]
             for officer in officers:
@@ -100,7 +101,8 @@ def traffic(seed: int, dossiers: int = 36):
                 except services.DossierError:
                     continue
         made.append(d)
-    services.close_unsupplemented(now=at(2025, 6, 25, 10))
+    end = start + timedelta(days=174)
+    services.close_unsupplemented(now=at(end.year, end.month, end.day, 10))
     return p
 
 
@@ -140,7 +142,11 @@ def fact_rows():
 def test_the_fact_table_counts_what_the_dossiers_say(seed):
     p = traffic(seed)
     assert Fact.objects.exists()
-    for start, end in PERIODS:
+    assert_facts_equal_direct(p, PERIODS)
+
+
+def assert_facts_equal_direct(p, periods):
+    for start, end in periods:
         period = queries.Period(start, end)
         for scope in (
             queries.Scope(),
@@ -163,6 +169,60 @@ def test_the_fact_table_counts_what_the_dossiers_say(seed):
                 indicators._handling_time(agency, ip).detail
                 == indicators._handling_time_direct(agency, ip).detail
             )
+
+
+ACROSS_YEARS = [
+    (date(2024, 10, 1), date(2024, 12, 31)),
+    (date(2024, 12, 1), date(2024, 12, 31)),
+    (date(2025, 1, 1), date(2025, 1, 31)),
+    (date(2025, 1, 1), date(2025, 12, 31)),
+    (date(2025, 2, 11), date(2025, 3, 19)),
+    (date(2025, 3, 1), date(2025, 3, 1)),
+    (date(2026, 1, 1), date(2026, 1, 31)),
+    (date(2024, 12, 20), date(2025, 1, 10)),
+]
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_opening_balances_give_the_same_figures_across_years(seed):
+    """Opened before the traffic (so every event of 2024 and 2025 moves the openings of
+    the later years, as a backdated entry would), the table still counts what the
+    dossiers say; opening the years afterwards, or rebuilding, gives the same rows."""
+    assert facts.open_years() == [timezone.localdate().year]  # no facts yet: opened at once
+    p = traffic(seed, start=date(2024, 10, 1))
+    assert Fact.objects.filter(grain="O", day=date(2025, 1, 1)).exists()
+    # A report of 2025 reads the openings of 2025, not the rows of 2024.
+    assert Fact.objects.filter(queries.stock_days(date(2025, 3, 31)), grain="O").exists()
+    assert not Fact.objects.filter(queries.stock_days(date(2025, 3, 31)), grain="Y").exists()
+    assert_facts_equal_direct(p, ACROSS_YEARS)
+    call_command("facts", "check")
+    kept = fact_rows()
+    Fact.objects.filter(grain="O").delete()
+    FactOpenings.objects.all().delete()
+    assert facts.open_years() == list(range(2025, timezone.localdate().year + 1))
+    assert fact_rows() == kept
+    call_command("facts", "rebuild")
+    assert fact_rows() == kept
+
+
+def test_without_openings_the_reports_sum_every_year():
+    p = traffic(8, dossiers=20, start=date(2024, 10, 1))
+    assert queries.opened_through() is None  # the traffic ran before any roll
+    assert not Fact.objects.filter(grain="O").exists()
+    assert_facts_equal_direct(p, ACROSS_YEARS[2:4])
+
+
+def test_check_finds_a_wrong_opening_balance(capsys):
+    traffic(9, dossiers=12, start=date(2024, 11, 1))
+    facts.open_years()
+    call_command("facts", "check")
+    row = Fact.objects.filter(grain="O", kind="open").first()
+    Fact.objects.filter(pk=row.pk).update(count=row.count + 1)
+    with pytest.raises(CommandError, match="differ"):
+        call_command("facts", "check")
+    assert f"{row.day:%Y-%m}: the finer rows" in capsys.readouterr().out
+    call_command("facts", "rebuild")
+    call_command("facts", "check")
 
 
 def test_rebuilding_gives_the_table_the_events_kept():

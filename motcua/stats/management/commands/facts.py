@@ -3,7 +3,9 @@ contribution from the dossiers, in one transaction (after a restore, an import t
 bypassed the services, or a change of a counting rule). `motcua facts check` counts every
 month with records both ways, from the table and straight from the dossiers, and exits
 with status 1 if they differ anywhere, or if the day rows of a month (the month rows of a
-year) do not add up to its month (year) row."""
+year) do not add up to its month (year) row, or the opening balances of a year to the
+years before it. `motcua facts open` adds the opening balances of the years since the last
+one opened (the monthly task does it on the 1st)."""
 
 from datetime import timedelta
 
@@ -24,7 +26,7 @@ class Command(BaseCommand):
     help = "Rebuild or check the statistics' fact table."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=("rebuild", "check"))
+        parser.add_argument("action", choices=("rebuild", "check", "open"))
 
     def handle(self, *args, **options):
         if options["action"] == "rebuild":
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Rebuilt the fact table from {done['dossiers']} dossiers: {done['rows']} rows."
             )
+            return
+        if options["action"] == "open":
+            years = facts.open_years()
+            opened = ", ".join(map(str, years)) if years else "none new"
+            self.stdout.write(f"Opening balances added for: {opened}.")
             return
         span = Dossier.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
         if span["first"] is None:
