@@ -16,6 +16,7 @@ from motcua.catalog.models import (
     PublicationDecision,
     PublicationItem,
     RequiredDocument,
+    SearchPhrase,
     Sector,
 )
 from motcua.core.text import fold
@@ -191,3 +192,42 @@ class PublicationDecisionAdmin(admin.ModelAdmin):
     search_fields = ("number", "title")
     date_hierarchy = "signed_on"
     inlines = [PublicationItemInline]
+
+
+class SearchPhraseForm(forms.ModelForm):
+    class Meta:
+        model = SearchPhrase
+        fields = ("phrase", "means", "is_active")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.check_search_phrase(
+                data.get("phrase", ""), data.get("means", ""), self.instance
+            )
+        except services.InvalidPhrase as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@admin.register(SearchPhrase)
+class SearchPhraseAdmin(admin.ModelAdmin):
+    """Everyday phrases of the catalogue search (docs/catalogue.md, "Search"): saved through
+    services.save_search_phrase (one audit event each); switched off, never deleted."""
+
+    form = SearchPhraseForm
+    list_display = ("phrase", "means", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("phrase", "phrase_key", "means")
+
+    def save_model(self, request, obj, form, change):
+        services.save_search_phrase(
+            obj,
+            phrase=form.cleaned_data["phrase"],
+            means=form.cleaned_data.get("means", ""),
+            is_active=form.cleaned_data.get("is_active", True),
+            actor=request.user,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -276,3 +276,39 @@ class ProcedureVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number}"
+
+
+class SearchPhrase(models.Model):
+    """How people say it, and what the catalogue calls it: "làm sổ đỏ" means "cấp Giấy chứng
+    nhận quyền sử dụng đất". A phrase with no meaning is a filler word ("làm", "xin"), left
+    out of what a search must match. Used by search.py through phrases.py; changed only by
+    services.save_search_phrase (docs/catalogue.md, "Search")."""
+
+    phrase = models.CharField(
+        _("what people write"),
+        max_length=200,
+        help_text=_(
+            "A phrase as citizens type it, e.g. “làm sổ đỏ”. Diacritics and case do not matter."
+        ),
+    )
+    phrase_key = models.CharField(max_length=200, unique=True, editable=False)
+    means = models.TextField(
+        _("wording in the catalogue"),
+        blank=True,
+        help_text=_(
+            "One per line: words as they stand in procedure names, e.g. “cấp giấy chứng "
+            "nhận quyền sử dụng đất”. Procedures with the first line rank first. Leave empty "
+            "for a filler word (“làm”, “xin”) that a search should ignore."
+        ),
+    )
+    means_folded = models.JSONField(default=list, editable=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search phrase")
+        verbose_name_plural = _("search phrases")
+        ordering = ["phrase_key"]
+
+    def __str__(self) -> str:
+        return self.phrase

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from motcua.catalog.constants import Change, Status
 from motcua.catalog.models import (
@@ -16,6 +17,7 @@ from motcua.catalog.models import (
     PublicationDecision,
     PublicationItem,
     RequiredDocument,
+    SearchPhrase,
     Sector,
 )
 from motcua.core import audit
@@ -329,3 +331,86 @@ def create_decision(
     )
     audit.record("decision.created", decision, actor, summary=f"{number} {title}")
     return decision
+
+
+# --- Search phrases (docs/catalogue.md, "Search") ---------------------------------------------
+
+
+class InvalidPhrase(ValueError):
+    """A search phrase that cannot be saved; the message says why, for the admin form."""
+
+
+def _phrase_fields(phrase: str, means: str) -> dict:
+    from motcua.catalog import phrases
+
+    phrase = (phrase or "").strip()
+    key = phrases.phrase_key(phrase)
+    if not key:
+        raise InvalidPhrase(_("Write the phrase with letters or digits."))
+    if len(phrase) > phrases.PHRASE_MAX or len(key) > phrases.PHRASE_MAX:
+        raise InvalidPhrase(_("The phrase may be at most 200 characters."))
+    if len(means or "") > phrases.MEANS_MAX:
+        raise InvalidPhrase(_("The wording may be at most 2,000 characters."))
+    lines = phrases.meaning_lines(means)
+    return {
+        "phrase": phrase,
+        "phrase_key": key,
+        "means": "\n".join(line.strip() for line in (means or "").splitlines() if line.strip()),
+        "means_folded": lines,
+    }
+
+
+def check_search_phrase(phrase: str, means: str = "", row: SearchPhrase | None = None) -> dict:
+    """The stored fields of a phrase, or InvalidPhrase saying why it cannot be saved (empty,
+    too long, or already in the list under another row)."""
+    fields = _phrase_fields(phrase, means)
+    taken = SearchPhrase.objects.filter(phrase_key=fields["phrase_key"])
+    if row is not None and row.pk:
+        taken = taken.exclude(pk=row.pk)
+    if taken.exists():
+        raise InvalidPhrase(_("This phrase is already in the list."))
+    return fields
+
+
+@transaction.atomic
+def save_search_phrase(
+    row: SearchPhrase | None = None,
+    *,
+    phrase: str,
+    means: str = "",
+    is_active: bool = True,
+    actor=None,
+) -> SearchPhrase:
+    """Create a search phrase (`row` None or unsaved) or change `row`: one audit event with
+    the text before and after. Refuses what check_search_phrase refuses."""
+    fields = check_search_phrase(phrase, means, row)
+    row = row if row is not None else SearchPhrase()
+    before = None
+    if row.pk:
+        stored = SearchPhrase.objects.select_for_update().get(pk=row.pk)
+        before = {"phrase": stored.phrase, "means": stored.means, "is_active": stored.is_active}
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.is_active = is_active
+    row.save()
+    after = {"phrase": row.phrase, "means": row.means, "is_active": row.is_active}
+    action = "search_phrase.created" if before is None else "search_phrase.changed"
+    audit.record(action, row, actor, summary=row.phrase, before=before, after=after)
+    return row
+
+
+@transaction.atomic
+def add_search_phrases(entries, *, actor=None) -> int:
+    """Add the phrases of `entries` ([{"phrase", "means": [..]}], e.g. phrases.shipped())
+    that are not in the list yet; rows already there, edited or not, are left alone.
+    Returns how many were added (one audit event each)."""
+    known = set(SearchPhrase.objects.values_list("phrase_key", flat=True))
+    added = 0
+    for entry in entries:
+        fields = _phrase_fields(entry["phrase"], "\n".join(entry.get("means") or []))
+        if fields["phrase_key"] in known:
+            continue
+        save_search_phrase(phrase=entry["phrase"], means=fields["means"], actor=actor)
+        known.add(fields["phrase_key"])
+        added += 1
+    return added

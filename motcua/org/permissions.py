@@ -32,6 +32,10 @@ CATALOGUE = [
     "catalog.change_publicationitem",
     "catalog.view_publicationitem",
     "catalog.view_procedureversion",
+    # Everyday phrases of the catalogue search (switched off, never deleted).
+    "catalog.add_searchphrase",
+    "catalog.change_searchphrase",
+    "catalog.view_searchphrase",
 ]
 ORGANISATION_VIEW = [
     "org.view_adminunit",
