@@ -18,15 +18,13 @@ messages need a provider's gateway).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from motcua.dossiers.links import link_path
 from motcua.dossiers.workflow import Action
 
 # What the applicant is told, by action: (subject, body). The actions listed here are the
@@ -94,10 +92,9 @@ NOTIFIED = frozenset(TEXTS)
 
 
 def public_url(dossier) -> str:
-    """The public lookup link of a dossier, with its lookup password, outside any request."""
-    path = reverse("dossiers:lookup", args=[dossier.code])
-    base = settings.MOTCUA["PUBLIC_URL"].rstrip("/")
-    return f"{base}{path}?{urlencode({'secret': dossier.secret})}"
+    """The public lookup link of a dossier, outside any request: its signed link, which
+    carries a token and never the lookup password (dossiers/links.py)."""
+    return settings.MOTCUA["PUBLIC_URL"].rstrip("/") + link_path(dossier)
 
 
 def mask_email(address: str) -> str:

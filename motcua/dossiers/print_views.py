@@ -9,7 +9,6 @@ is a read of personal data and writes an audit row (`_printed`, `_book_printed`)
 
 import functools
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -22,7 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from motcua.core import audit
 from motcua.dossiers import forms_data as forms
-from motcua.dossiers import permissions, printing, services
+from motcua.dossiers import links, permissions, printing, services
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.workflow import Action
 from motcua.org.models import Desk
@@ -134,9 +133,9 @@ def _event_or_404(request, events, action):
 
 
 def lookup_url(request, dossier) -> str:
-    """The absolute public lookup link, with the lookup password the view expects."""
-    path = reverse("dossiers:lookup", args=[dossier.code])
-    return request.build_absolute_uri(f"{path}?{urlencode({'secret': dossier.secret})}")
+    """The absolute link of the receipt's QR code: the dossier's signed lookup link, which
+    carries a token and never the lookup password (docs/lookup.md)."""
+    return request.build_absolute_uri(links.link_path(dossier))
 
 
 @_printed
@@ -147,7 +146,12 @@ def receipt(request, code):
     dossier = _dossier_or_404(request.user, code)
     if dossier.parent_id:  # an inter-agency part: the applicant holds the whole one's receipt
         raise Http404
-    context = printing.receipt_context(dossier, _events(dossier), lookup_url(request, dossier))
+    context = printing.receipt_context(
+        dossier,
+        _events(dossier),
+        lookup_url(request, dossier),
+        request.build_absolute_uri(reverse("dossiers:lookup_form")),
+    )
     return _pdf(printing.TEMPLATES[forms.RECEIPT], context, f"{dossier.code}-receipt.pdf")
 
 

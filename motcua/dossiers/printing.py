@@ -264,8 +264,10 @@ def _base(dossier, agency, day: date, name: str) -> dict:
 # --- 01 Receipt --------------------------------------------------------------------------------
 
 
-def receipt_context(dossier, events, lookup_url: str) -> dict:
-    """Receipt: what was received, when, and when and where the result will be ready."""
+def receipt_context(dossier, events, lookup_url: str, lookup_page: str = "") -> dict:
+    """Receipt: what was received, when, and when and where the result will be ready.
+    `lookup_url` is the QR code's signed link; `lookup_page` the lookup form's address, printed
+    for those who type the code and the password."""
     received = next((e for e in events if e.action == Action.RECEIVE), None)
     agency = desk_agency(dossier)
     return_desk = dossier.return_desk or dossier.received_desk
@@ -284,9 +286,12 @@ def receipt_context(dossier, events, lookup_url: str) -> dict:
             else ""
         ),
         "channel": dossier.channel,
+        "result_delivery": dossier.result_delivery,  # the applicant's choice, online
+        "result_address": dossier.result_address,
         "fee": format_vn(dossier.fee_amount) if dossier.fee_amount else "",
         "officer": person(received.actor) if received else "",
         "lookup_url": lookup_url,
+        "lookup_page": lookup_page or lookup_url,
         "lookup_secret": dossier.secret,
         "qr": lookup_qr(lookup_url),
     }

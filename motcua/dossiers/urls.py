@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.dossiers import print_views, views
+from motcua.dossiers import lookup, print_views, views
 
 app_name = "dossiers"
 
@@ -10,7 +10,8 @@ urlpatterns = [
     path("office/dossiers/<str:code>/", views.detail, name="detail"),
     path("office/dossiers/<str:code>/act/", views.act, name="act"),
     path("office/dossiers/<str:code>/documents/<int:pk>/", views.document, name="document"),
-    path("lookup/<str:code>/", views.lookup, name="lookup"),
+    path("lookup/", lookup.lookup, name="lookup_form"),
+    path("lookup/<str:code>/", lookup.lookup, name="lookup"),
     path("office/delegations/", views.delegations, name="delegations"),
     path("office/delegations/<int:pk>/end/", views.end_delegation, name="end_delegation"),
     # The printed forms, by name (docs/printing.md); their numbers are data (forms_data.py).

@@ -1,4 +1,5 @@
-"""Back office for officers (work queue, dossier page, desk receipt) and the public lookup.
+"""Back office for officers (work queue, dossier page, desk receipt); the public lookup is
+in lookup.py.
 
 Every view asks `permissions` what the user may see and do; every change goes through
 `services`. The queue is one query per page (no COUNT, no per-row permission check).
@@ -334,6 +335,8 @@ def _detail_context(request, dossier, form=None):
         "documents": dossier.documents.all(),
         "parts": dossier.parts.select_related("performing_agency", "procedure"),
         "supplements": dossier.supplement_requests.select_related("requested_by"),
+        # The applicant's request to stop, made online; the desk answers with `withdraw`.
+        "stop_request": services.pending_stop_request(dossier),
         "actions": actions,
         "groups": grouped(actions),
         "targets": services.forward_targets(dossier)
@@ -550,43 +553,6 @@ def mask_name(name: str) -> str:
     """ "Nguyễn Văn An" → "Nguyễn V** A*": enough to recognise, not to identify."""
     words = name.split()
     return " ".join([words[0], *(w[0] + "*" * (len(w) - 1) for w in words[1:])]) if words else ""
-
-
-def lookup(request, code):
-    """Public lookup of one dossier by code and lookup password (printed on the receipt)."""
-    dossier = (
-        Dossier.objects.select_related("procedure", "applicant", "performing_agency", "return_desk")
-        .filter(code=code.upper())
-        .first()
-    )
-    secret = (request.POST.get("secret") or request.GET.get("secret") or "").strip().upper()
-    shown = dossier is not None and secret and secret == dossier.secret
-    error = bool(secret) and not shown
-    return render(
-        request,
-        "dossiers/lookup.html",
-        {
-            "code": code,
-            "dossier": dossier if shown else None,
-            "error": error,
-            "masked_name": mask_name(dossier.applicant.full_name) if shown else "",
-            "events": dossier.events.filter(action__in=PUBLIC_ACTIONS) if shown else [],
-        },
-        status=200,
-    )
-
-
-PUBLIC_ACTIONS = [
-    Action.SUBMIT,
-    Action.RECEIVE,
-    Action.REQUEST_SUPPLEMENT,
-    Action.SUPPLEMENT,
-    Action.COMPLETE,
-    Action.RETURN_RESULT,
-    Action.REFUSE,
-    Action.WITHDRAW,
-    Action.APOLOGISE,
-]
 
 
 # --- Delegation of a leader's approval --------------------------------------------------------

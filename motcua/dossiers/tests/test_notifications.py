@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from motcua.core.models import AuditEvent
-from motcua.dossiers import notifications, services
+from motcua.dossiers import links, notifications, services
 from motcua.dossiers.tests.factories import APPLICANT, make_province, receive_at_counter
 from motcua.dossiers.workflow import Action
 from motcua.org.constants import Role
@@ -57,7 +57,9 @@ def test_receipt_mails_the_code_the_appointment_and_the_lookup_link(
     assert "Cấp Phiếu lý lịch tư pháp" in mail.body
     assert "Ngày hẹn trả kết quả: 09:00, 10/03/2025" in mail.body  # 5 working days later
     assert "Quầy Sở Tư pháp" in mail.body
-    assert f"http://127.0.0.1:8000{lookup}?secret={dossier.secret}" in mail.body
+    # The signed link (docs/lookup.md), never the lookup password.
+    assert f"http://127.0.0.1:8000{lookup}?t={links.token(dossier)}" in mail.body
+    assert dossier.secret not in mail.body
     [message] = Message.objects.all()
     assert (message.status, message.attempts) == (Status.SENT, 1)
     assert (message.object_type, message.object_id) == ("dossiers.dossier", str(dossier.pk))

@@ -17,7 +17,7 @@ from django.utils import translation
 from weasyprint.formatting_structure.boxes import TextBox
 
 from motcua.dossiers import forms_data as forms
-from motcua.dossiers import print_views, printing, services
+from motcua.dossiers import links, print_views, printing, services
 from motcua.dossiers.models import Channel, Dossier, DossierEvent
 from motcua.dossiers.tests.factories import APPLICANT, make_province
 from motcua.dossiers.tests.test_chains import chain_setup, finish_part  # noqa: F401 - fixture
@@ -272,10 +272,15 @@ def test_receipt_qr_code_encodes_the_public_lookup_link(client, province, render
     client.force_login(province.officer("justice", R.SPECIALIST))
     assert client.get(f"/office/dossiers/{dossier.code}/forms/receipt/").status_code == 200
     [(template, context)] = rendered
-    url = f"http://testserver/lookup/{dossier.code}/?secret={dossier.secret}"
-    assert context["lookup_url"] == url
+    # The QR code carries the signed link, never the lookup password (docs/lookup.md); the
+    # printed address is the lookup form, where the code and the password are typed.
+    url = f"http://testserver/lookup/{dossier.code}/?t={links.token(dossier)}"
+    assert context["lookup_url"] == url and dossier.secret not in url
+    assert context["lookup_page"] == "http://testserver/lookup/"
     assert qr_modules(context["qr"]) == segno_modules(url)
-    assert f'<img src="{context["qr"]}"' in printing.render_html(template, context)
+    html = printing.render_html(template, context)
+    assert f'<img src="{context["qr"]}"' in html
+    assert '<p class="url">http://testserver/lookup/</p>' in html
     # The link opens the public lookup page with the dossier shown.
     client.logout()
     page = client.get(url.removeprefix("http://testserver"))
@@ -594,7 +599,7 @@ def test_only_officers_who_see_the_dossier_may_print_its_forms(client, province)
 
 def test_public_lookup_does_not_expose_the_forms(client, province):
     dossier = receive(province)
-    page = client.get(f"/lookup/{dossier.code}/", {"secret": dossier.secret})
+    page = client.post("/lookup/", {"code": dossier.code, "secret": dossier.secret})
     assert page.context["dossier"] == dossier
     assert "/forms/" not in page.content.decode() and ".pdf" not in page.content.decode()
 
