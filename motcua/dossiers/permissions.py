@@ -11,6 +11,11 @@
   named officer is theirs (a leader step: any leader's of the agency). A deputy with an
   active delegation acts as the leader.
 - Applicants see only their own dossiers (by account, or by code and lookup password).
+  Signed in with their citizen account, an applicant sees the dossiers whose applicant is
+  that account (`own_dossiers`; not the parts of an inter-agency chain, which are the
+  agencies' business), answers a supplement request online (APPLICANT_ACTIONS) and asks to
+  stop a dossier that may still be stopped (`may_request_stop`); the desk then issues the
+  stop notice (`withdraw`). Nobody else acts as the applicant.
 
 `visible_dossiers(user)` filters in the database through indexed agency columns: the work
 queue is one query per page, not a check per row.
@@ -68,6 +73,9 @@ STEP_ACTIONS: dict[str, frozenset[Action]] = {
     ),
 }
 PROVINCE_WIDE_KINDS = {AgencyKind.SERVICE_CENTER, AgencyKind.PROVINCIAL_PC}
+# What the applicant does to their own dossier themselves, online (rule 4: the applicant
+# supplements; the desk records a supplement brought to the counter).
+APPLICANT_ACTIONS: frozenset[Action] = frozenset({Action.SUPPLEMENT})
 
 
 def posts(user, at=None):
@@ -142,6 +150,34 @@ def visible_dossiers(user, queryset: QuerySet | None = None) -> QuerySet:
         | Q(performing_agency_id__in=ids)
         | Q(received_desk__agency_id__in=ids)
     )
+
+
+def own_dossiers(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The dossiers of the applicant signed in with this account (no chain parts)."""
+    from motcua.dossiers.models import Dossier
+
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    return queryset.filter(applicant__user=user, parent__isnull=True)
+
+
+def is_applicant(user, dossier) -> bool:
+    """Is `user` the applicant of `dossier`, signed in with their own account?"""
+    if not getattr(user, "is_authenticated", False) or dossier.parent_id:
+        return False
+    from motcua.dossiers.models import Applicant
+
+    return Applicant.objects.filter(pk=dossier.applicant_id, user=user).exists()
+
+
+def may_request_stop(user, dossier) -> bool:
+    """May `user` ask the desk to stop `dossier`? Its applicant, while it may be stopped
+    (no decision or result yet: the statuses `withdraw` leaves from)."""
+    from motcua.dossiers.workflow import TRANSITIONS, Status
+
+    stoppable = TRANSITIONS[Action.WITHDRAW]
+    return Status(dossier.status) in stoppable and is_applicant(user, dossier)
 
 
 def roles_at(user, agency_id: int) -> set[str]:
@@ -232,6 +268,8 @@ def can(user, action: Action, dossier) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     action = Action(action)
+    if action in APPLICANT_ACTIONS and is_applicant(user, dossier):
+        return True
     mine = {(a, r) for a, r, _ in posts(user)}
     allowed = {(a, r) for a, r in holders(action, dossier) if action in ROLE_ACTIONS[r]}
     matching = mine & allowed
