@@ -20,6 +20,14 @@ class Channel(models.TextChoices):
     POST = "post", _("By public postal service")
 
 
+class ResultDelivery(models.TextChoices):
+    """Where the applicant asked to receive the result (an online application chooses)."""
+
+    DESK = "desk", _("At the one-stop desk")
+    POST = "post", _("By public postal service")
+    ELECTRONIC = "electronic", _("Electronically, on the portal")
+
+
 class Timeliness(models.TextChoices):
     EARLY = "early", _("Early")
     ON_TIME = "on_time", _("On time")
@@ -361,6 +369,16 @@ class Dossier(models.Model):
     )
     fee_amount = models.PositiveBigIntegerField(_("fees (VND)"), default=0)
     fee_paid = models.BooleanField(_("fees paid"), default=False)
+    result_delivery = models.CharField(
+        _("result returned"),
+        max_length=10,
+        choices=ResultDelivery.choices,
+        blank=True,
+        help_text=_("Empty: at the desk that received the dossier."),
+    )
+    result_address = models.CharField(
+        _("postal address for the result"), max_length=500, blank=True
+    )
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
