@@ -33,7 +33,10 @@ system-deps:
 demo: $(STAMP)
 	mkdir -p var
 	$(BIN)/motcua migrate --no-input -v0
+	$(BIN)/motcua createcachetable
+	$(BIN)/motcua certificates demo
 	$(BIN)/motcua seed hanam-2020
+	$(BIN)/motcua devidp setup --redirect-uri http://$(HOST):$(PORT)/sign-in/callback/
 	DEBUG=1 $(BIN)/motcua runserver $(HOST):$(PORT)
 
 serve: $(STAMP)

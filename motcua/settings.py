@@ -9,6 +9,7 @@ MOTCUA_PUBLIC_URL the portal's address, for links in e-mails (default http://127
 MOTCUA_TASKS  immediate (default) or database (run `motcua db_worker`)
 EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var/mail/)
 LOG_LEVEL     the root logger's level (default INFO: one line per request)
+MOTCUA_REDIS_URL  Redis for the shared rate-limit counters (default: a database table)
 
 Production (MOTCUA_PRODUCTION=1; see docs/security.md): DEBUG must be off, SECRET_KEY set;
 cookies are Secure, HSTS and the HTTPS redirect are on. Tune with
@@ -20,6 +21,7 @@ CSRF_TRUSTED_ORIGINS (comma-separated https://… origins), MOTCUA_LOGIN_FAILURE
 (default 5) and MOTCUA_LOGIN_LOCKOUT_MINUTES (default 15).
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +81,12 @@ INSTALLED_APPS = [
     "motcua.index766",
     "motcua.api",
     "motcua.outbox",
+    "motcua.results",
+    "motcua.accounts",
+    "motcua.eforms",
+    "motcua.devidp",
+    "oauth2_provider",  # the development identity provider's OpenID Connect (motcua.devidp)
+    "motcua.payments",
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -100,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.accounts.middleware.CitizenBoundaryMiddleware",  # citizens stay out of the office
     "motcua.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -154,6 +163,7 @@ AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "motcua.accounts.oidc.CitizenBackend",  # citizens, through OpenID Connect (docs/portal.md)
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dossiers:queue"
@@ -221,6 +231,12 @@ MOTCUA = {
         os.environ.get("MOTCUA_REPORT_FROM", "2017-01-01"),
         os.environ.get("MOTCUA_REPORT_TO", "2020-12-31"),
     ),
+    # The public dossier lookup (docs/lookup.md): wrong passwords allowed per client address
+    # and per dossier code, each as (attempts, window in seconds); how many days a receipt's
+    # QR link still opens the dossier after it is finished (returned, refused, withdrawn).
+    "LOOKUP_LIMIT_PER_CLIENT": (int(os.environ.get("MOTCUA_LOOKUP_CLIENT_LIMIT", "10")), 15 * 60),
+    "LOOKUP_LIMIT_PER_CODE": (int(os.environ.get("MOTCUA_LOOKUP_CODE_LIMIT", "20")), 60 * 60),
+    "LOOKUP_LINK_DAYS": int(os.environ.get("MOTCUA_LOOKUP_LINK_DAYS", "90")),
 }
 
 # Request bodies: the API carries files as base64 in JSON (4/3 of their size), so a body
@@ -251,7 +267,7 @@ SECURE_HSTS_PRELOAD = env_bool("MOTCUA_HSTS_PRELOAD")
 # province's gov.vn name), not this application's: without it, its deploy warning is noise.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"  # lookup links carry a secret: never sent elsewhere
+SECURE_REFERRER_POLICY = "same-origin"  # lookup links carry a token: never sent elsewhere
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp 4): scripts only from our own static files. Some
@@ -310,6 +326,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # A line per task run repeats what the task logs itself.
         "django_tasks": {"level": "WARNING"},
+        # A signature that fails to verify is the verification's answer, not an error.
+        "pyhanko": {"level": "CRITICAL"},
+        "pyhanko_certvalidator": {"level": "CRITICAL"},
+        "weasyprint": {"level": "WARNING"},  # not seven lines per printed page
     },
 }
 
@@ -325,3 +345,171 @@ OUTBOX = {
     "BATCH": 100,
 }
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "60"))
+
+# Electronic results (docs/results.md): each agency signs with the key file configured for
+# its code, else the "default" one (MOTCUA_SIGNING_CERTIFICATES="default=/etc/motcua/p.p12,
+# 000.00.01.H40=/etc/motcua/stp.pem"; passwords in MOTCUA_SIGNING_KEY_PASSWORD[_<code>]);
+# without one, while demo certificates are on (not in production), with its demo certificate
+# under MOTCUA_CERTIFICATES_DIR (`motcua certificates demo`). Signing times come from the
+# RFC 3161 authority at MOTCUA_TSA_URL, else a local one (MOTCUA_TSA_CERTIFICATE, the demo's).
+# The verification page trusts MOTCUA_TRUST_ANCHORS (comma-separated PEM/DER files) and,
+# in demo, the demo root CA.
+RESULTS = {
+    "CERTIFICATES_DIR": Path(os.environ.get("MOTCUA_CERTIFICATES_DIR", VAR_DIR / "certificates")),
+    "SIGNING_CERTIFICATES": os.environ.get("MOTCUA_SIGNING_CERTIFICATES", ""),
+    "TRUST_ANCHORS": env_list("MOTCUA_TRUST_ANCHORS"),
+    "TSA_URL": os.environ.get("MOTCUA_TSA_URL", ""),
+    "TSA_CERTIFICATE": os.environ.get("MOTCUA_TSA_CERTIFICATE", ""),
+    "DEMO_CERTIFICATES": env_bool("MOTCUA_DEMO_CERTIFICATES", not MOTCUA_PRODUCTION),
+    "FETCH_REVOCATION": env_bool("MOTCUA_FETCH_REVOCATION", MOTCUA_PRODUCTION),
+    "AUTO_SIGN_DAYS": 30,
+    "VERIFY_MAX_BYTES": MOTCUA["UPLOAD_MAX_BYTES"],
+    "LINK_MAX_AGE_DAYS": 3650,
+    "MAX_ATTEMPTS": 10,
+}
+
+# Caches. `default` is each process's own memory. `limits` holds the rate-limit counters
+# (core/ratelimit.py; the public lookup's wrong passwords) and must be shared by every web
+# process: a database table by default (`motcua createcachetable`, run by `make demo` and for
+# the test database), Redis when MOTCUA_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
+MOTCUA_REDIS_URL = os.environ.get("MOTCUA_REDIS_URL", "")
+LIMITS_CACHE = "limits"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    LIMITS_CACHE: (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": MOTCUA_REDIS_URL,
+            "KEY_PREFIX": "motcua",
+        }
+        if MOTCUA_REDIS_URL
+        else {"BACKEND": "motcua.core.cache.DatabaseCache", "LOCATION": "motcua_limits_cache"}
+    ),
+}
+
+# --- Citizen sign-in through OpenID Connect (docs/portal.md) ---------------------------------
+# The development identity provider (motcua.devidp, under /dev/idp/): a real OpenID Connect
+# provider with demo citizens and an organisation, on by default outside production and
+# never in production. MOTCUA_OIDC_* point the portal at a real provider (VNeID or the
+# province's identity service) instead: no code changes.
+MOTCUA_DEV_IDP = env_bool("MOTCUA_DEV_IDP", not MOTCUA_PRODUCTION)
+if MOTCUA_PRODUCTION and MOTCUA_DEV_IDP:
+    raise ImproperlyConfigured("The development identity provider cannot run in production")
+OIDC_OP_ISSUER = os.environ.get(
+    "MOTCUA_OIDC_ISSUER", f"{MOTCUA['PUBLIC_URL'].rstrip('/')}/dev/idp/o" if MOTCUA_DEV_IDP else ""
+).rstrip("/")
+OIDC_CONFIGURED = bool(OIDC_OP_ISSUER)
+OIDC_PROVIDER_NAME = os.environ.get("MOTCUA_OIDC_PROVIDER_NAME", "VNeID")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "MOTCUA_OIDC_AUTHORIZATION_ENDPOINT", f"{OIDC_OP_ISSUER}/authorize/"
+)
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("MOTCUA_OIDC_TOKEN_ENDPOINT", f"{OIDC_OP_ISSUER}/token/")
+OIDC_OP_USER_ENDPOINT = os.environ.get(
+    "MOTCUA_OIDC_USERINFO_ENDPOINT", f"{OIDC_OP_ISSUER}/userinfo/"
+)
+OIDC_OP_JWKS_ENDPOINT = os.environ.get(
+    "MOTCUA_OIDC_JWKS_ENDPOINT", f"{OIDC_OP_ISSUER}/.well-known/jwks.json"
+)
+OIDC_RP_CLIENT_ID = os.environ.get("MOTCUA_OIDC_CLIENT_ID", "motcua-portal")
+OIDC_RP_CLIENT_SECRET = os.environ.get(
+    "MOTCUA_OIDC_CLIENT_SECRET", "" if MOTCUA_PRODUCTION else "motcua-dev-idp-secret"
+)
+OIDC_RP_SIGN_ALGO = os.environ.get("MOTCUA_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("MOTCUA_OIDC_SCOPES", "openid profile email phone address vneid")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("MOTCUA_OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:callback"
+OIDC_STATE_MAX_AGE = 600  # seconds from the sign-in button to the provider's answer
+# The provider's names for our claims, if they differ (JSON, e.g. {"id_number": "cccd"}).
+OIDC_CLAIM_NAMES = json.loads(os.environ.get("MOTCUA_OIDC_CLAIM_NAMES") or "{}")
+# The development provider (django-oauth-toolkit): its RS256 key is generated on first use
+# into var/ (or given by MOTCUA_DEV_IDP_KEY / MOTCUA_DEV_IDP_KEY_FILE), never committed.
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": "",
+    "OAUTH2_VALIDATOR_CLASS": "motcua.devidp.validator.DevIdpValidator",
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "Name and date of birth",
+        "email": "E-mail address",
+        "phone": "Phone number",
+        "address": "Address",
+        "vneid": "ID number, tax code, kind and level of the identity",
+    },
+    "PKCE_REQUIRED": True,
+    # OAuth 2.0 Security BCP (RFC 9700): only the secure behaviour; http callbacks only
+    # where the provider may run at all (development, demo, tests).
+    **{
+        f"COMPLIANT_BCP_RFC9700_{name}": True
+        for name in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "PKCE_REQUIRED",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_MATCHING",
+        )
+    },
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if MOTCUA_PRODUCTION else ["http", "https"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+}
+if MOTCUA_DEV_IDP:
+    from motcua.devidp.keys import private_key_pem
+
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = os.environ.get(
+        "MOTCUA_DEV_IDP_KEY"
+    ) or private_key_pem(
+        os.environ.get("MOTCUA_DEV_IDP_KEY_FILE") or VAR_DIR / "devidp" / "oidc-rs256.pem"
+    )
+
+# --- Payments of fees (docs/payments.md) -----------------------------------------------------
+# Gateways are adapters registered in motcua/payments/gateways/; each key of GATEWAYS enables
+# one with its options. The development gateway (motcua/payments/devgateway, served under
+# /dev/payment-gateway/, a VNPay/MoMo-like gateway with signed messages) and its adapter
+# "dev" are on by default outside production and never in production.
+MOTCUA_DEV_PAYMENT_GATEWAY = env_bool("MOTCUA_DEV_PAYMENT_GATEWAY", not MOTCUA_PRODUCTION)
+if MOTCUA_PRODUCTION and MOTCUA_DEV_PAYMENT_GATEWAY:
+    raise ImproperlyConfigured("The development payment gateway cannot run in production")
+PAYMENTS = {
+    "DEV_GATEWAY": MOTCUA_DEV_PAYMENT_GATEWAY,
+    "GATEWAYS": {
+        "dev": {
+            "MERCHANT": "MOTCUA",
+            # The HMAC-SHA256 secret shared with the gateway.
+            "SECRET": os.environ.get("MOTCUA_DEV_GATEWAY_SECRET", "motcua-dev-gateway-secret"),
+            # The gateway's address; empty: /dev/payment-gateway/ under MOTCUA_PUBLIC_URL.
+            "URL": os.environ.get("MOTCUA_DEV_GATEWAY_URL", ""),
+        }
+    }
+    if MOTCUA_DEV_PAYMENT_GATEWAY
+    else {},
+    # How long the payer has at the gateway; after it (and a grace period) `motcua payments
+    # expire` asks the gateway and expires what it did not pay.
+    "PENDING_MINUTES": int(os.environ.get("MOTCUA_PAYMENT_PENDING_MINUTES", "15")),
+    "EXPIRY_GRACE_MINUTES": 5,
+    "GIVE_UP_HOURS": 24,
+    "HTTP_TIMEOUT_SECONDS": 10,
+    # The development gateway's IPN: attempts, and seconds between them.
+    "DEV_GATEWAY_IPN_ATTEMPTS": 3,
+    "DEV_GATEWAY_IPN_RETRY_SECONDS": 1,
+    "RECEIPT_SERIES": os.environ.get("MOTCUA_RECEIPT_SERIES", "BLP"),
+    # The account for VietQR transfers of agencies without one of their own (the admin's
+    # bank accounts come first). Outside production: a demo account.
+    "BANK_ACCOUNT": {
+        "BIN": os.environ.get("MOTCUA_FEE_BANK_BIN", "" if MOTCUA_PRODUCTION else "970415"),
+        "BANK": os.environ.get("MOTCUA_FEE_BANK_NAME", "" if MOTCUA_PRODUCTION else "VietinBank"),
+        "NUMBER": os.environ.get(
+            "MOTCUA_FEE_ACCOUNT_NUMBER", "" if MOTCUA_PRODUCTION else "113000000999"
+        ),
+        "NAME": os.environ.get(
+            "MOTCUA_FEE_ACCOUNT_NAME",
+            "" if MOTCUA_PRODUCTION else "TRUNG TAM PHUC VU HANH CHINH CONG (THU NGHIEM)",
+        ),
+    },
+}

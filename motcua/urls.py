@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,6 +12,15 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("motcua.stats.urls")),
     path("", include("motcua.index766.urls")),
+    # Before the catalogue: /procedures/<code>/apply/ is the online application (eforms).
+    path("", include("motcua.eforms.urls")),
     path("", include("motcua.catalog.urls")),
     path("", include("motcua.core.urls")),
+    path("", include("motcua.accounts.urls")),
+    path("", include("motcua.payments.urls")),
+    path("", include("motcua.results.urls")),
 ]
+if settings.MOTCUA_DEV_IDP:  # the development identity provider, never in production
+    urlpatterns.append(path("dev/idp/", include("motcua.devidp.urls")))
+if settings.MOTCUA_DEV_PAYMENT_GATEWAY:  # the development payment gateway, never in production
+    urlpatterns.append(path("dev/payment-gateway/", include("motcua.payments.devgateway.urls")))

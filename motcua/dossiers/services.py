@@ -273,6 +273,8 @@ def receive(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str = "",
     fee_amount: int = 0,
+    result_delivery: str = "",
+    result_address: str = "",
     check_complete: bool = True,
     submit_only: bool = False,
     chain=None,
@@ -296,6 +298,7 @@ def receive(
     now = received_at or timezone.now()
     if now > timezone.now() + timedelta(minutes=rule("CLOCK_TOLERANCE_MINUTES")):
         raise DossierError(_("The receipt time cannot be in the future."))
+    result_address = _result_address(result_delivery, result_address)
     version = catalog_services.version_on(procedure, timezone.localdate(now))
     if version is None:
         raise DossierError(_("The procedure was not in force on the day of receipt."))
@@ -336,6 +339,8 @@ def receive(
         current_step=step,
         submitted_at=now if submit_only else None,
         fee_amount=fee_amount,
+        result_delivery=result_delivery or "",
+        result_address=result_address,
         idempotency_key=idempotency_key or None,
         idempotency_fingerprint=idempotency_fingerprint or "",
     )
@@ -357,6 +362,23 @@ def receive(
         start_chain(dossier, chain, actor, now)
         notifications.enqueue(event)  # the receipt tells the chain's combined appointment
     return dossier
+
+
+def _result_address(delivery: str, address: str) -> str:
+    """Where the result goes (the applicant's choice; empty: the desk): a postal return
+    needs the address, the other choices keep none."""
+    from motcua.dossiers.models import ResultDelivery
+
+    if (delivery or "") not in {"", *ResultDelivery.values}:
+        raise DossierError(_("Choose where the result is returned."))
+    address = " ".join(str(address or "").split())
+    if delivery != ResultDelivery.POST:
+        return ""
+    if not address:
+        raise DossierError(_("Give the address the result is to be posted to."))
+    if len(address) > 500:
+        raise DossierError(_("The postal address may be at most 500 characters."))
+    return address
 
 
 def submit(**kwargs) -> Dossier:
@@ -830,6 +852,9 @@ def _complete(dossier, now, *, result="", **kwargs):
         waiting = dossier.parts.exclude(status__in=workflow.FINAL).count()
         if waiting or not dossier.parts.exists():
             raise DossierError(_("The inter-agency parts are not all finished."))
+    from motcua.results import services as results  # the signed PDF (docs/results.md)
+
+    results.on_complete(dossier, kwargs.get("actor"), now)
     dossier.finished_at = now
     dossier.timeliness = calendar(dossier.performing_agency).classify_finished(
         dossier.deadline_at, now
@@ -1123,6 +1148,59 @@ def _event(
         # tells nobody anything, and a mail outage loses nothing (docs/outbox.md).
         notifications.enqueue(event)
     return event
+
+
+# --- The applicant's request to stop ---------------------------------------------------------
+
+STOP_REQUESTED = "dossier.stop_requested"
+STOP_REASON_MAX = 2000
+
+
+@transaction.atomic
+def request_stop(dossier: Dossier, actor, reason: str):
+    """The applicant asks, online, to stop their dossier (rule 7). The request is recorded
+    on the dossier's audit trail, where the desk sees it; the desk then issues the stop
+    notice with `withdraw`. Nothing else changes until then: the dossier is not stopped by
+    the request itself. One pending request per dossier."""
+    from motcua.core import audit
+
+    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    if not permissions.is_applicant(actor, dossier):
+        raise NotAllowed(_("You may not do this to this dossier."))
+    if not permissions.may_request_stop(actor, dossier):
+        raise DossierError(
+            _("Not possible while the dossier is %(status)s.")
+            % {"status": dict(STATUS_LABELS).get(dossier.status, dossier.status)}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DossierError(_("Say why you ask to stop the dossier."))
+    if len(reason) > STOP_REASON_MAX:
+        raise DossierError(
+            _("The reason may be at most %(n)s characters.") % {"n": STOP_REASON_MAX}
+        )
+    if pending_stop_request(dossier) is not None:
+        raise DossierError(_("You have already asked to stop this dossier; the desk will answer."))
+    return audit.record(
+        STOP_REQUESTED, dossier, actor, reason, reason=reason, status=dossier.status
+    )
+
+
+def stop_requests(dossier: Dossier):
+    """The applicant's requests to stop the dossier, newest first (audit events)."""
+    from motcua.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        object_type=Dossier._meta.label_lower, object_id=str(dossier.pk), action=STOP_REQUESTED
+    ).select_related("actor")
+
+
+def pending_stop_request(dossier: Dossier):
+    """The request to stop the desk has yet to act on: the latest one, while the dossier is
+    still stoppable (a stop notice, a refusal or a result ends it). None otherwise."""
+    if Status(dossier.status) not in workflow.TRANSITIONS[Action.WITHDRAW]:
+        return None
+    return stop_requests(dossier).order_by("-at", "-id").first()
 
 
 # --- Delegation -------------------------------------------------------------------------------

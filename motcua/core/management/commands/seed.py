@@ -33,6 +33,7 @@ class Command(BaseCommand):
     def handle(self, profile, seed, dossiers, **options):
         from motcua.catalog.demo import generate
         from motcua.demo import traffic as dossier_demo
+        from motcua.eforms import demo as eforms_demo
         from motcua.org import demo
         from motcua.org.models import Agency, User
 
@@ -60,12 +61,13 @@ class Command(BaseCommand):
                 agencies = demo.load_agencies(units)
                 demo.load_officers(agencies)
                 result = generate.generate(agencies, seed=seed)
+                forms = eforms_demo.load()  # the online forms of common procedures
         except (ValueError, KeyError) as exc:
             raise CommandError(f"Could not load {profile}: {exc}") from exc
         self.stdout.write(
             f"Loaded {profile}: {len(units)} administrative units, {len(agencies)} agencies, "
-            f"{result['procedures']} procedures in {result['decisions']} decisions "
-            f"({time.monotonic() - started:.1f}s)."
+            f"{result['procedures']} procedures in {result['decisions']} decisions, "
+            f"{forms} online application forms ({time.monotonic() - started:.1f}s)."
         )
         self._load_dossiers(
             dossier_demo, dossier_demo.DEFAULT_DOSSIERS if dossiers is None else dossiers, seed
