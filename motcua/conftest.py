@@ -1,5 +1,9 @@
 """Test-wide settings: a fast password hasher (the real one is slow on purpose, and the
-factories create many officers), and the headless Chromium the browser tests drive."""
+factories create many officers), files in a scratch folder, and the headless Chromium the
+browser tests drive."""
+
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +14,11 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded files, signed results and the demo certificates of a test run go to a
+    # folder of its own, never to the demo's var/.
+    scratch = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
+    settings.MEDIA_ROOT = scratch / "media"
+    settings.RESULTS = {**settings.RESULTS, "CERTIFICATES_DIR": scratch / "certificates"}
 
 
 @pytest.fixture(scope="module")

@@ -159,6 +159,7 @@ class BulkWriter(Replay):
         ):
             self.counters[(agency_id, day)] = [last, pk, False]
         self.dossier_columns = [f.attname for f in Dossier._meta.concrete_fields]
+        self.fee_procedures: set[int] | None = None
         self.tables = {
             "applicants": RawTable(Applicant, APPLICANT_COLUMNS),
             "dossiers": RawTable(Dossier, self.dossier_columns),
@@ -239,13 +240,18 @@ class BulkWriter(Replay):
         self.drafts, self.documents = [], []
         return made
 
-    @staticmethod
-    def facts(draft: Draft, documents: list[dict], counts: Counter, seconds: Counter) -> list:
-        """What `stats.facts.follow` stores on the row, and adds to the fact table."""
+    def facts(self, draft: Draft, documents: list[dict], counts: Counter, seconds: Counter) -> list:
+        """What `stats.facts.follow` stores on the row, and adds to the fact table (the
+        demo's bulk dossiers have no payments and no exemptions)."""
         d = draft.dossier
         requests = [SimpleNamespace(**r) for r in draft.requests if r["after_receipt"]]
         digitised = bool(documents) and all(doc.get("file") for doc in documents)
-        facts = factcore.contribution(stats_facts.snapshot(d, requests, digitised))
+        if self.fee_procedures is None:
+            self.fee_procedures = stats_facts.fee_procedures()
+        has_fees = d.procedure_id in self.fee_procedures
+        charged = stats_facts.owes_fees(has_fees, False, d.fee_amount, d.fee_paid, d.status)
+        marks = (charged, False)
+        facts = factcore.contribution(stats_facts.snapshot(d, requests, digitised, marks))
         for key, (n, s) in facts.items():
             counts[key] += n
             seconds[key] += s

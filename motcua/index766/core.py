@@ -61,8 +61,6 @@ GROUPS: tuple[Group, ...] = (
 # Capabilities that do not exist yet; each will feed the indicators naming it.
 NATIONAL_PORTAL_SYNC = gettext_noop("National portal sync")
 NATIONAL_DATABASE_SYNC = gettext_noop("National procedure database sync")
-ONLINE_PAYMENT = gettext_noop("Online payment")
-ELECTRONIC_RESULT = gettext_noop("Electronic result files")
 PERSONAL_STORE = gettext_noop("Personal electronic data store")
 VNEID = gettext_noop("VNeID identity verification")
 FEEDBACK = gettext_noop("Feedback and complaints (PAKN)")
@@ -98,13 +96,12 @@ INDICATORS: tuple[Spec, ...] = (
          gettext_noop("Dossiers received online"), D(50), DOSSIERS),
     Spec("online_payment_procedures", "online",
          gettext_noop("Fee-bearing procedures integrated for online payment"), D(80),
-         PROCEDURES, ONLINE_PAYMENT),
+         PROCEDURES),
     Spec("paid_online", "online",
-         gettext_noop("Dossiers paid online"), D(100), DOSSIERS, ONLINE_PAYMENT),
+         gettext_noop("Dossiers paid online"), D(100), DOSSIERS),
     # Số hóa hồ sơ
     Spec("electronic_result", "digitisation",
-         gettext_noop("Dossiers with an electronic result"), D(100), DOSSIERS,
-         ELECTRONIC_RESULT),
+         gettext_noop("Dossiers with an electronic result"), D(100), DOSSIERS),
     Spec("digitised", "digitisation",
          gettext_noop("Dossiers digitised (every paper attached as a file)"), D(80), DOSSIERS),
     Spec("reused", "digitisation",

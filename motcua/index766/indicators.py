@@ -19,13 +19,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from motcua.catalog.constants import DurationUnit, OnlineScope
-from motcua.catalog.models import Procedure, PublicationItem, RequiredDocument
+from motcua.catalog.models import Fee, Procedure, PublicationItem, RequiredDocument
 from motcua.catalog.report import in_force_on
 from motcua.dossiers.models import Channel, Dossier, DossierDocument
 from motcua.dossiers.models import Timeliness as T
 from motcua.dossiers.workflow import Status
 from motcua.index766 import core
 from motcua.org.models import Agency
+from motcua.payments.models import ONLINE_CHANNELS, FeeAssessment, Payment
+from motcua.payments.models import Status as PaymentStatus
+from motcua.results.models import ResultDocument
+from motcua.results.models import Status as ResultStatus
 from motcua.stats import factcore
 from motcua.stats import queries as stats_queries
 from motcua.stats.models import Fact
@@ -41,7 +45,15 @@ COMPONENTS = ("steps", "where_to_apply", "applicants", "result", "legal_basis")
 # At most this many supplement requests after receipt; more makes a dossier late (rule 4).
 MAX_SUPPLEMENT_REQUESTS = 1
 # Indicators with a list of dossiers behind them (the drill-down).
-DRILLABLE = ("on_time", "handling_time", "online_dossiers", "digitised", "handling_satisfaction")
+DRILLABLE = (
+    "on_time",
+    "handling_time",
+    "online_dossiers",
+    "digitised",
+    "electronic_result",
+    "paid_online",
+    "handling_satisfaction",
+)
 
 
 class Period(stats_queries.Period):
@@ -127,6 +139,31 @@ def digitised() -> Q:
     return Q(Exists(files.exclude(file=""))) & ~Q(Exists(files.filter(file="")))
 
 
+def electronic_result() -> Q:
+    """The result was issued as a signed electronic document (results app)."""
+    signed = ResultDocument.objects.filter(dossier=OuterRef("pk"), status=ResultStatus.SIGNED)
+    return Q(Exists(signed))
+
+
+def charged_fees() -> Q:
+    """The dossier owes fees: its procedure has a fee that is not zero (or that varies), or
+    fees were recorded for it; not when the desk set them to nothing (an exemption), nor
+    when it ended without a result unpaid (nothing is owed then)."""
+    fees = Fee.objects.filter(procedure=OuterRef("procedure")).exclude(amount=0)
+    exempt = FeeAssessment.objects.filter(dossier=OuterRef("pk"), amount=0)
+    ended = Q(status__in=(Status.REFUSED, Status.WITHDRAWN, Status.CLOSED), fee_paid=False)
+    return (Q(Exists(fees)) | Q(fee_amount__gt=0)) & ~Q(Exists(exempt)) & ~ended
+
+
+def paid_online() -> Q:
+    """The fees were settled by a payment through a gateway or a VietQR bank transfer (a
+    second payment kept for refund does not count)."""
+    payments = Payment.objects.filter(
+        dossier=OuterRef("pk"), status=PaymentStatus.PAID, channel__in=ONLINE_CHANNELS
+    )
+    return Q(Exists(payments))
+
+
 def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
     """(denominator, numerator) of a dossier indicator, as filters on Dossier."""
     if key in ("on_time", "handling_satisfaction"):
@@ -137,6 +174,10 @@ def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
         return received_in(p) & offered_online("procedure__"), Q(channel=Channel.ONLINE)
     if key == "digitised":
         return received_in(p), digitised()
+    if key == "electronic_result":
+        return finished_in(p), electronic_result()
+    if key == "paid_online":
+        return received_in(p) & charged_fees(), paid_online()
     raise KeyError(key)
 
 
@@ -145,15 +186,13 @@ def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
 
 def _dossier_counts_direct(agency, p: Period) -> dict[str, core.Count]:
     aggregates = {}
-    for key in ("on_time", "online_dossiers", "digitised"):
+    keys = ("on_time", "online_dossiers", "digitised", "electronic_result", "paid_online")
+    for key in keys:
         base, counted = dossier_sets(key, p)
         aggregates[f"{key}_den"] = Count("id", filter=base)
         aggregates[f"{key}_num"] = Count("id", filter=base & counted)
     row = scoped_dossiers(agency).aggregate(**aggregates)
-    counts = {
-        key: core.Count(row[f"{key}_num"], row[f"{key}_den"])
-        for key in ("on_time", "online_dossiers", "digitised")
-    }
+    counts = {key: core.Count(row[f"{key}_num"], row[f"{key}_den"]) for key in keys}
     counts["handling_satisfaction"] = core.satisfaction_count(
         row["on_time_num"], row["on_time_den"], complaints=None
     )
@@ -214,6 +253,21 @@ def scoped_facts(agency: Agency | None) -> QuerySet:
     return Fact.objects.filter(agency=agency)
 
 
+def _signed_results(agency, p: Period) -> int:
+    """Results of the period issued as a signed electronic document: one count on the
+    results' own (status, issued_at) index (the fact table has no kind for it; `issued_at`
+    is the dossier's `finished_at`), scoped like `scoped_dossiers`."""
+    rows = ResultDocument.objects.filter(
+        status=ResultStatus.SIGNED,
+        issued_at__gte=p.start_at,
+        issued_at__lt=p.end_at,
+        dossier__status__in=RESULT,
+    )
+    if agency is None:
+        return rows.filter(dossier__parent__isnull=True).count()
+    return rows.filter(dossier__performing_agency=agency).count()
+
+
 def _online(scope: str, level: int | None) -> bool:
     """`offered_online` for one procedure's values."""
     return scope in ONLINE_SCOPES or (level or 0) >= ONLINE_MIN_LEVEL
@@ -239,6 +293,8 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
             "digitised",
             "offered",
             "offered_online",
+            factcore.CHARGED,
+            factcore.PAID_ONLINE,
         ),
         0,
     )
@@ -247,6 +303,9 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
             sign = factcore.sign(kind)
             c["open"] += sign * n
             c["open_single"] += 0 if multi else sign * n
+            if kind in factcore.MARKS:
+                c[kind] += n if source == "during" else 0
+                continue
             if kind == factcore.OVERDUE and not multi and judged_day == p.end:
                 c["overdue_single"] += n
             if source == "before":
@@ -273,6 +332,8 @@ def _dossier_counts(agency, p: Period) -> dict[str, core.Count]:
         "on_time": on_time,
         "online_dossiers": core.Count(c["offered_online"], c["offered"]),
         "digitised": core.Count(c["digitised"], c["received"]),
+        "electronic_result": core.Count(_signed_results(agency, p), c["results"]),
+        "paid_online": core.Count(c[factcore.PAID_ONLINE], c[factcore.CHARGED]),
         "handling_satisfaction": core.satisfaction_count(
             on_time.numerator, on_time.denominator, complaints=None
         ),
@@ -341,8 +402,29 @@ def _announcement(agency, p: Period) -> core.Count:
     return core.Count(row["on_time"], row["total"])
 
 
+def _payment_counts(agency, p: Period) -> dict[str, core.Count]:
+    """Fee-bearing procedures in force with at least one online payment in the period
+    ("integrated for online payment", as observed) [check]: one query. (Dossiers paid
+    online come from the fact table, with the other dossier counts.)"""
+    paid = Payment.objects.filter(
+        status=PaymentStatus.PAID,
+        channel__in=ONLINE_CHANNELS,
+        paid_at__gte=p.start_at,
+        paid_at__lt=p.end_at,
+    )
+    if agency is not None:
+        paid = paid.filter(dossier__performing_agency=agency)
+    charging = Q(Exists(Fee.objects.filter(procedure=OuterRef("pk")).exclude(amount=0)))
+    procedures = scoped_procedures(agency, p.end).aggregate(
+        total=Count("id", filter=charging),
+        paid=Count("id", filter=charging & Q(pk__in=paid.values("dossier__procedure_id"))),
+    )
+    return {"online_payment_procedures": core.Count(procedures["paid"], procedures["total"])}
+
+
 def counts(agency: Agency | None, p: Period) -> dict[str, core.Count]:
     result = _dossier_counts(agency, p)
+    result.update(_payment_counts(agency, p))
     result["handling_time"] = _handling_time(agency, p)
     result.update(_procedure_counts(agency, p))
     result["announced_on_time"] = _announcement(agency, p)

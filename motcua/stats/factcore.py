@@ -36,7 +36,12 @@ OTHER = "other"
 OVERDUE = "overdue"
 RESULTS = (EARLY, ON_TIME, LATE)
 FINISHED = (*RESULTS, OTHER)
-KINDS = (RECEIVED, *FINISHED, OVERDUE)
+# Marks on the day of receipt for the index's payment indicators: the dossier owes fees;
+# it owes fees and paid them online. They move no stock.
+CHARGED = "charged"
+PAID_ONLINE = "paid_online"
+MARKS = (CHARGED, PAID_ONLINE)
+KINDS = (RECEIVED, *FINISHED, OVERDUE, *MARKS)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class Snapshot:
     seconds: int = 0  # handling time of a result, working seconds net of supplements
     deadline: date | None = None  # the date of the current legal deadline
     requests: tuple[Request, ...] = ()
+    charged: bool = False  # owes fees (not exempted, not ended unpaid)
+    paid_online: bool = False  # its fees were paid through a gateway or a bank transfer
 
     @property
     def dimensions(self) -> tuple:
@@ -136,6 +143,10 @@ def contribution(s: Snapshot | None) -> dict[Key, tuple[int, int]]:
         out[(*dims, s.outcome, s.finished)] = (1, seconds)
     for day, delta in overdue_deltas(s):
         out[(*dims, OVERDUE, day)] = (delta, 0)
+    if s.charged:
+        out[(*dims, CHARGED, s.received)] = (1, 0)
+        if s.paid_online:
+            out[(*dims, PAID_ONLINE, s.received)] = (1, 0)
     return out
 
 
@@ -165,20 +176,23 @@ OPEN = "open"
 STOCKS = (OPEN, OVERDUE)
 
 
-def stock_of(kind: str) -> tuple[str, int]:
+def stock_of(kind: str) -> tuple[str, int] | None:
     """The stock a flow of `kind` moves, and which way: a receipt opens a dossier, a finish
-    closes it, an overdue delta moves the overdue count; an opening is its own stock."""
+    closes it, an overdue delta moves the overdue count; an opening is its own stock; the
+    payment marks move none (None)."""
     if kind in (RECEIVED, OPEN):
         return OPEN, 1
     if kind in FINISHED:
         return OPEN, -1
-    return OVERDUE, 1
+    if kind == OVERDUE:
+        return OVERDUE, 1
+    return None
 
 
 def sign(kind: str) -> int:
-    """+1 for what adds to the dossiers in progress, -1 for what ends one, 0 for overdue."""
-    stock, way = stock_of(kind)
-    return way if stock == OPEN else 0
+    """+1 for what adds to the dossiers in progress, -1 for what ends one, else 0."""
+    moved = stock_of(kind)
+    return moved[1] if moved is not None and moved[0] == OPEN else 0
 
 
 def openings_of(day: date, through: int | None) -> range:

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Min, Sum
+from django.db.models import Exists, Min, OuterRef, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
@@ -78,7 +78,54 @@ def _parse(value):
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def snapshot(dossier: Dossier, requests, digitised: bool) -> factcore.Snapshot | None:
+ENDED = (Status.REFUSED, Status.WITHDRAWN, Status.CLOSED)
+
+
+def fee_marks(ids) -> dict[int, tuple[bool, bool]]:
+    """{dossier id: (owes fees, paid them online)} in one query: it owes fees when its
+    procedure has a fee that is not zero (or that varies) or an amount was set for it, and
+    the desk did not set it to nothing (an exemption) and it did not end unpaid without a
+    result; paid online when a payment through a gateway or a bank transfer settled it."""
+    from motcua.catalog.models import Fee
+    from motcua.payments.models import ONLINE_CHANNELS, FeeAssessment, Payment
+    from motcua.payments.models import Status as PaymentStatus
+
+    rows = (
+        Dossier.objects.filter(pk__in=ids)
+        .annotate(
+            has_fees=Exists(Fee.objects.filter(procedure=OuterRef("procedure")).exclude(amount=0)),
+            exempt=Exists(FeeAssessment.objects.filter(dossier=OuterRef("pk"), amount=0)),
+            paid=Exists(
+                Payment.objects.filter(
+                    dossier=OuterRef("pk"),
+                    status=PaymentStatus.PAID,
+                    channel__in=ONLINE_CHANNELS,
+                )
+            ),
+        )
+        .values_list("pk", "has_fees", "exempt", "paid", "fee_amount", "fee_paid", "status")
+    )
+    out = {}
+    for pk, has_fees, exempt, paid, amount, fee_paid, status in rows:
+        charged = owes_fees(has_fees, exempt, amount, fee_paid, status)
+        out[pk] = (charged, charged and paid)
+    return out
+
+
+def owes_fees(has_fees: bool, exempt: bool, amount: int, paid: bool, status: str) -> bool:
+    return (has_fees or amount > 0) and not exempt and not (status in ENDED and not paid)
+
+
+def fee_procedures() -> set[int]:
+    """Procedures with a fee that is not zero (or that varies)."""
+    from motcua.catalog.models import Fee
+
+    return set(Fee.objects.exclude(amount=0).values_list("procedure_id", flat=True))
+
+
+def snapshot(
+    dossier: Dossier, requests, digitised: bool, marks: tuple[bool, bool] = (False, False)
+) -> factcore.Snapshot | None:
     """The dossier as the fact table sees it; None when not received."""
     if dossier.received_at is None or dossier.status in NOT_RECEIVED:
         return None
@@ -103,6 +150,8 @@ def snapshot(dossier: Dossier, requests, digitised: bool) -> factcore.Snapshot |
             )
             for r in requests
         ),
+        charged=marks[0],
+        paid_online=marks[1],
     )
 
 
@@ -136,7 +185,8 @@ def follow(dossier: Dossier) -> None:
         digitised = next(iter(old))[4]  # the flag is a dimension of every fact
     else:
         digitised = is_digitised(dossier)
-    new = factcore.contribution(snapshot(dossier, _requests(dossier), digitised))
+    marks = fee_marks([dossier.pk]).get(dossier.pk, (False, False))
+    new = factcore.contribution(snapshot(dossier, _requests(dossier), digitised, marks))
     changes = factcore.diff(old, new)
     if not changes:
         return
@@ -177,7 +227,10 @@ def _opening_rows(changes: dict) -> list[tuple]:
     merged: dict[tuple, int] = defaultdict(int)
     for key, (n, _s) in changes.items():
         *dims, kind, day = key
-        stock, way = factcore.stock_of(kind)
+        moved = factcore.stock_of(kind)
+        if moved is None:
+            continue
+        stock, way = moved
         for year in factcore.openings_of(day, through):
             merged[(Grain.OPENING, date(year, 1, 1), *dims, stock)] += way * n
     return sorted((*key, n, 0) for key, n in merged.items() if n)
@@ -254,7 +307,7 @@ def _open(year: int) -> None:
         cursor.execute(
             f"INSERT INTO {table} (grain, day, {dims}, kind, count, seconds) "
             f"SELECT %s, %s, {dims}, {stock}, {adds}, 0 FROM {table} "
-            f"WHERE grain IN (%s, %s) AND day = %s "
+            f"WHERE grain IN (%s, %s) AND day = %s AND kind NOT IN (%s, %s) "
             f"GROUP BY {dims}, {stock} HAVING {adds} <> 0",
             [
                 Grain.OPENING,
@@ -264,6 +317,7 @@ def _open(year: int) -> None:
                 Grain.OPENING,
                 Grain.YEAR,
                 date(year - 1, 1, 1),
+                *factcore.MARKS,
                 *(factcore.OVERDUE, factcore.OVERDUE, factcore.OPEN),
                 *(factcore.RECEIVED, factcore.OPEN, factcore.OVERDUE),
             ],
@@ -295,8 +349,9 @@ def unbalanced_openings() -> list:
     for *key, kind, day, n in Fact.objects.filter(grain=Grain.YEAR).values_list(
         *dims, "kind", "day", "count"
     ):
-        stock, way = factcore.stock_of(kind)
-        flows[day.year][(*key, stock)] += way * n
+        moved = factcore.stock_of(kind)
+        if moved is not None:
+            flows[day.year][(*key, moved[0])] += moved[1] * n
     openings: dict[int, Counter] = defaultdict(Counter)
     for *key, kind, day, n in Fact.objects.filter(grain=Grain.OPENING).values_list(
         *dims, "kind", "day", "count"
@@ -361,10 +416,12 @@ def contributions(dossiers) -> dict[int, dict]:
         "dossier_id", "file"
     ):
         files[dossier_id].append(name)
+    marks = fee_marks(ids)
     out = {}
     for d in dossiers:
         digitised = bool(files[d.pk]) and all(files[d.pk])
-        out[d.pk] = factcore.contribution(snapshot(d, requests[d.pk], digitised))
+        snap = snapshot(d, requests[d.pk], digitised, marks.get(d.pk, (False, False)))
+        out[d.pk] = factcore.contribution(snap)
     return out
 
 

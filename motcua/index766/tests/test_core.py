@@ -122,9 +122,9 @@ def test_group_sums_and_total():
 def test_everything_at_its_threshold_scores_the_points_of_the_computed_indicators():
     full = {key: Count(1, 1) for key in core.SPECS}
     report = core.evaluate(full)
-    # Out of reach without data: 4.5 × 2 (transparency) + 4.4 × 2 (online)
-    # + 4.4 × 4 (digitisation) + 6 × 2 (satisfaction) = 47.4.
-    assert report["points"] == 100 - D("47.4") == D("52.60")
+    # Out of reach without data: 4.5 × 2 (transparency)
+    # + 4.4 × 3 (digitisation) + 6 × 2 (satisfaction) = 34.2.
+    assert report["points"] == 100 - D("34.2") == D("65.80")
 
 
 def hours(n):

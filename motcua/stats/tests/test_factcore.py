@@ -251,13 +251,30 @@ STOCK_BY_HAND = [
     ("other", ("open", -1)),  # withdrawn, stopped, refused, closed unsupplemented
     ("overdue", ("overdue", 1)),  # the deltas are the overdue stock's own moves
     ("open", ("open", 1)),  # an opening balance is its stock
+    ("charged", None),  # the payment marks move no stock
+    ("paid_online", None),
 ]
 
 
 @pytest.mark.parametrize(("kind", "expected"), STOCK_BY_HAND)
 def test_each_kind_moves_one_stock(kind, expected):
     assert fc.stock_of(kind) == expected
-    assert fc.sign(kind) == (expected[1] if expected[0] == "open" else 0)
+    assert fc.sign(kind) == (expected[1] if expected and expected[0] == "open" else 0)
+
+
+def test_payment_marks_sit_on_the_day_of_receipt():
+    base = dict(agency=1, procedure=2, channel="online", received=date(2025, 3, 3))
+    dims = (1, 2, "online", False, False, False)
+    assert (*dims, "charged", date(2025, 3, 3)) not in fc.contribution(Snapshot(**base))
+    owes = fc.contribution(Snapshot(**base, charged=True))
+    assert owes[(*dims, "charged", date(2025, 3, 3))] == (1, 0)
+    assert (*dims, "paid_online", date(2025, 3, 3)) not in owes
+    paid = fc.contribution(Snapshot(**base, charged=True, paid_online=True))
+    assert paid[(*dims, "paid_online", date(2025, 3, 3))] == (1, 0)
+    # Paid online but owing nothing (an exemption after the payment): not counted.
+    assert (*dims, "paid_online", date(2025, 3, 3)) not in fc.contribution(
+        Snapshot(**base, paid_online=True)
+    )
 
 
 def test_stock_segments_by_hand():

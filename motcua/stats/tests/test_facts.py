@@ -160,7 +160,13 @@ def assert_facts_equal_direct(p, periods):
             ip = indicators.Period(start, end)
             by_facts = indicators._dossier_counts(agency, ip)
             direct = indicators._dossier_counts_direct(agency, ip)
-            for key in ("on_time", "online_dossiers", "digitised", "handling_satisfaction"):
+            for key in (
+                "on_time",
+                "online_dossiers",
+                "digitised",
+                "paid_online",
+                "handling_satisfaction",
+            ):
                 assert (by_facts[key].numerator, by_facts[key].denominator) == (
                     direct[key].numerator,
                     direct[key].denominator,
@@ -276,7 +282,8 @@ def test_a_refused_action_changes_no_fact():
 
 
 def test_facts_follow_each_event_of_a_dossier():
-    """By hand: received 3 Mar (deadline 10 Mar), overdue from 11 Mar, finished 12 Mar late."""
+    """By hand: received 3 Mar (deadline 10 Mar), overdue from 11 Mar, finished 12 Mar late;
+    the procedure has a fee (the Phiếu lý lịch tư pháp's), so it owes fees from receipt."""
     p = make_province()
     desk = p.officer("justice", R.DESK_OFFICER)
     d = services.receive(
@@ -294,12 +301,17 @@ def test_facts_follow_each_event_of_a_dossier():
         .exclude(count=0)
         .values_list("day", "kind", "count")
     }
-    assert day_rows() == {("2025-03-03", "received"): 1, ("2025-03-11", "overdue"): 1}
+    assert day_rows() == {
+        ("2025-03-03", "received"): 1,
+        ("2025-03-03", "charged"): 1,
+        ("2025-03-11", "overdue"): 1,
+    }
     d = services.act(d, A.FORWARD, desk, at=at(2025, 3, 3, 10))
     d = services.act(d, A.FORWARD, p.officer("justice", R.SPECIALIST), at=at(2025, 3, 12, 9))
     services.act(d, A.COMPLETE, p.officer("justice", R.LEADER), at=at(2025, 3, 12, 10))
     assert day_rows() == {
         ("2025-03-03", "received"): 1,
+        ("2025-03-03", "charged"): 1,
         ("2025-03-11", "overdue"): 1,
         ("2025-03-12", "overdue"): -1,
         ("2025-03-12", "late"): 1,
@@ -309,5 +321,6 @@ def test_facts_follow_each_event_of_a_dossier():
         .exclude(count=0)
         .values_list("kind", "count")
     )
-    assert months == {"received": 1, "late": 1}  # +1 and -1 overdue cancel in the month
+    # +1 and -1 overdue cancel in the month
+    assert months == {"received": 1, "charged": 1, "late": 1}
     assert connection.vendor in ("sqlite", "postgresql")
