@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "motcua.core.context_processors.site",
                 "motcua.dossiers.context_processors.office_menu",
+                "motcua.accounts.context_processors.citizen",
             ],
         },
     },

@@ -19,6 +19,9 @@ def account_of(user):
     """The user's citizen account, or None (anonymous users and officers)."""
     if not getattr(user, "is_authenticated", False):
         return None
+    if user.has_usable_password():
+        # Citizens' users never have one (services.sign_in_from_claims): officers cost no query.
+        return None
     from motcua.accounts.models import Account
 
     try:
