@@ -19,6 +19,8 @@ def pytest_configure(config):
     scratch = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
     settings.MEDIA_ROOT = scratch / "media"
     settings.RESULTS = {**settings.RESULTS, "CERTIFICATES_DIR": scratch / "certificates"}
+    # Text messages of the development file gateway, likewise (docs/notifications.md).
+    settings.SMS = {**settings.SMS, "PROVIDER": "file", "DIRECTORY": scratch / "sms"}
 
 
 @pytest.fixture(scope="module")

@@ -347,6 +347,30 @@ OUTBOX = {
 }
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "60"))
 
+# Text messages to applicants (docs/notifications.md), sent by the outbox like e-mail. The
+# provider is an adapter (motcua/outbox/sms.py): "file" (development: one JSON line per message
+# under var/sms/), "http" (a brandname SMS provider behind our HTTP contract) or "disabled".
+# Default: "http" when MOTCUA_SMS_URL is set, else "file" outside production and "disabled" in
+# it. The development provider under /dev/sms/ answers like a brandname gateway (never in
+# production).
+MOTCUA_DEV_SMS = env_bool("MOTCUA_DEV_SMS", not MOTCUA_PRODUCTION)
+if MOTCUA_PRODUCTION and MOTCUA_DEV_SMS:
+    raise ImproperlyConfigured("The development SMS provider cannot run in production")
+SMS = {
+    "PROVIDER": os.environ.get(
+        "MOTCUA_SMS_PROVIDER",
+        "http" if os.environ.get("MOTCUA_SMS_URL") else ("disabled" if MOTCUA_PRODUCTION else "file"),
+    ),
+    "DIRECTORY": os.environ.get("MOTCUA_SMS_DIRECTORY") or VAR_DIR / "sms",
+    "URL": os.environ.get("MOTCUA_SMS_URL", ""),
+    "API_KEY": os.environ.get("MOTCUA_SMS_API_KEY", ""),
+    "SENDER": os.environ.get("MOTCUA_SMS_SENDER", "MOTCUA"),  # the registered brandname
+    "ASCII": env_bool("MOTCUA_SMS_ASCII", True),  # strip diacritics: 160 GSM-7 characters a segment
+    "TIMEOUT": int(os.environ.get("MOTCUA_SMS_TIMEOUT", "10")),
+    # Text messages to applicants without an account (given their phone at a desk).
+    "WITHOUT_ACCOUNT": env_bool("MOTCUA_SMS_WITHOUT_ACCOUNT", False),
+}
+
 # Electronic results (docs/results.md): each agency signs with the key file configured for
 # its code, else the "default" one (MOTCUA_SIGNING_CERTIFICATES="default=/etc/motcua/p.p12,
 # 000.00.01.H40=/etc/motcua/stp.pem"; passwords in MOTCUA_SIGNING_KEY_PASSWORD[_<code>]);

@@ -24,3 +24,5 @@ if settings.MOTCUA_DEV_IDP:  # the development identity provider, never in produ
     urlpatterns.append(path("dev/idp/", include("motcua.devidp.urls")))
 if settings.MOTCUA_DEV_PAYMENT_GATEWAY:  # the development payment gateway, never in production
     urlpatterns.append(path("dev/payment-gateway/", include("motcua.payments.devgateway.urls")))
+if settings.MOTCUA_DEV_SMS:  # the development SMS provider, never in production
+    urlpatterns.append(path("dev/sms/", include("motcua.outbox.devsms_urls")))

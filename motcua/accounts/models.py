@@ -42,6 +42,16 @@ class Account(models.Model):
         default=False,
         help_text=_("The identity provider checked this identity (VNeID level 2)."),
     )
+    # How the citizen wants to hear about their dossiers ("Receive notifications" page).
+    notify_email = models.BooleanField(_("notify by e-mail"), default=True)
+    notify_sms = models.BooleanField(
+        _("notify by text message"),
+        default=True,
+        help_text=_("Sent when a mobile number is known."),
+    )
+    # The number for text messages when it is not the one the identity provider released
+    # (+84…, normalised); blank: the account's phone.
+    sms_phone = models.CharField(_("phone for text messages"), max_length=15, blank=True)
     provider = models.CharField(_("identity provider"), max_length=255)
     subject = models.CharField(_("subject at the provider"), max_length=255)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -123,3 +123,39 @@ def applicant_for(user):
         )
         audit.record("applicant.created", applicant, user, applicant.full_name, source="account")
     return applicant
+
+
+# --- Notification channels ---------------------------------------------------------------------
+
+
+def sms_number(account) -> str:
+    """The mobile number text messages go to (+84…), or "" when none is known."""
+    from motcua.outbox.sms import valid_phone
+
+    return valid_phone(account.sms_phone) or valid_phone(account.phone)
+
+
+@transaction.atomic
+def set_notification_channels(account, *, email: bool, sms: bool, sms_phone: str = "") -> Account:
+    """The citizen's choice of how to hear about their dossiers. `sms_phone` must be a
+    Vietnamese mobile number or blank (InvalidPhone, nothing written); it is stored
+    normalised. Audited without the number."""
+    from motcua.outbox.sms import normalise_phone
+
+    phone = normalise_phone(sms_phone) if sms_phone else ""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = (account.notify_email, account.notify_sms, account.sms_phone)
+    account.notify_email, account.notify_sms, account.sms_phone = bool(email), bool(sms), phone
+    if before == (account.notify_email, account.notify_sms, account.sms_phone):
+        return account
+    account.save(update_fields=["notify_email", "notify_sms", "sms_phone"])
+    audit.record(
+        "account.notifications_changed",
+        account,
+        account.user,
+        account.full_name,
+        email=account.notify_email,
+        sms=account.notify_sms,
+        sms_phone_changed=before[2] != phone,
+    )
+    return account

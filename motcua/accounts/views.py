@@ -295,3 +295,77 @@ def my_document(request, code, pk):
     dossier = _own_or_404(request.user, code)
     document = get_object_or_404(dossier.documents.exclude(file=""), pk=pk)
     return uploads.response(document, request.user)
+
+
+# --- Receive notifications ----------------------------------------------------------------------
+
+
+class NotificationForm(forms.Form):
+    notify_email = forms.BooleanField(label=gettext_lazy("By e-mail"), required=False)
+    notify_sms = forms.BooleanField(label=gettext_lazy("By text message (SMS)"), required=False)
+    sms_phone = forms.CharField(
+        label=gettext_lazy("Mobile number for text messages"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy(
+            "Leave blank to use the number from your identity account. "
+            "Example: 0912345678 or +84912345678."
+        ),
+    )
+
+    def clean_sms_phone(self):
+        from motcua.outbox.sms import InvalidPhone, normalise_phone
+
+        value = self.cleaned_data["sms_phone"].strip()
+        if not value:
+            return ""
+        try:
+            return normalise_phone(value)
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _("Enter a Vietnamese mobile number, e.g. 0912345678 or +84912345678.")
+            ) from None
+
+
+@citizen_required
+def notification_settings(request):
+    """The citizen chooses how to hear about their dossiers: e-mail, text message, both or
+    neither (the dossier's page and "My dossiers" always show everything)."""
+    from motcua.accounts import services as account_services
+    from motcua.outbox.sms import enabled as sms_enabled
+
+    account = request.account
+    if request.method == "POST":
+        form = NotificationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            account_services.set_notification_channels(
+                account,
+                email=data["notify_email"],
+                sms=data["notify_sms"],
+                sms_phone=data["sms_phone"],
+            )
+            messages.success(request, _("Your notification settings were saved."))
+            return redirect("accounts:notifications")
+    else:
+        form = NotificationForm(
+            initial={
+                "notify_email": account.notify_email,
+                "notify_sms": account.notify_sms,
+                "sms_phone": account.sms_phone,
+            }
+        )
+    from motcua.outbox.services import mask
+
+    number = account_services.sms_number(account)
+    return render(
+        request,
+        "accounts/notifications.html",
+        {
+            "form": form,
+            "account": account,
+            "email": account.email,
+            "masked_number": mask(number, "sms") if number else "",
+            "sms_enabled": sms_enabled(),
+        },
+    )

@@ -12,8 +12,14 @@ sends it by e-mail after the commit (Django's e-mail backend, configured by EMAI
 and EMAIL_* in the environment) and retries it if the mail server is down. Each message sent
 is recorded as an audit event `dossier.notified` on the dossier, with the address masked; a
 message that could not be sent at all, as `outbox.failed`. A rolled-back change leaves no
-row, so it tells nobody anything. An applicant without an e-mail address gets no row (text
-messages need a provider's gateway).
+row, so it tells nobody anything.
+
+Channels (docs/notifications.md): an applicant with a citizen account gets e-mail and/or a
+text message as chosen on the account's "Receive notifications" page (`Account.notify_email`,
+`notify_sms`); an applicant without one gets e-mail when an address is known, and a text
+message only when `SMS["WITHOUT_ACCOUNT"]` is on. A text message is short (`SMS_TEXTS`: the
+dossier code, what happened, the signed lookup link) and goes to a valid Vietnamese mobile
+number only; each channel has its own row and dedupe key.
 """
 
 from __future__ import annotations
@@ -90,6 +96,19 @@ TEXTS = {
 }
 NOTIFIED = frozenset(TEXTS)
 
+# The text message for each action: short, so that with the link it fits one or two SMS
+# segments; the link follows.
+SMS_TEXTS = {
+    Action.SUBMIT: gettext_lazy("Dossier %(code)s was submitted and awaits checking."),
+    Action.RECEIVE: gettext_lazy("Dossier %(code)s was received. Result due %(due)s."),
+    Action.REQUEST_SUPPLEMENT: gettext_lazy("Dossier %(code)s needs a supplement. Details:"),
+    Action.REFUSE: gettext_lazy("Dossier %(code)s was refused. Reasons:"),
+    Action.COMPLETE: gettext_lazy("Dossier %(code)s: the result is ready to collect."),
+    Action.APOLOGISE: gettext_lazy("Dossier %(code)s is late, sorry. New date %(due)s."),
+    Action.RETURN_RESULT: gettext_lazy("Dossier %(code)s: the result was returned."),
+    Action.WITHDRAW: gettext_lazy("Dossier %(code)s was stopped at your request."),
+}
+
 
 def public_url(dossier) -> str:
     """The public lookup link of a dossier, outside any request: its signed link, which
@@ -130,37 +149,96 @@ def message(dossier, event) -> tuple[str, str] | None:
     ) % values, f"{str(body) % values}\n\n{track}\n\n{settings.MOTCUA['PORTAL_NAME']}"
 
 
-def dedupe_key(event) -> str:
-    return f"dossiers.dossierevent:{event.pk}:email"
+def sms_message(dossier, event) -> str | None:
+    """The text message telling the applicant about `event` (code, what happened, link)."""
+    action = Action(event.action)
+    if action not in NOTIFIED or dossier.parent_id:
+        return None
+    due = f"{timezone.localtime(dossier.due_at):%d/%m/%Y}" if dossier.due_at else ""
+    text = str(SMS_TEXTS[action]) % {"code": dossier.code, "due": due}
+    return f"{text} {public_url(dossier)}"
+
+
+def dedupe_key(event, channel: str = "email") -> str:
+    return f"dossiers.dossierevent:{event.pk}:{channel}"
+
+
+def recipients(dossier) -> dict[str, str]:
+    """Where the applicant of `dossier` wants to hear: {channel: address} (see the module's
+    docstring); empty when nowhere."""
+    from motcua.accounts.models import Account
+    from motcua.accounts.services import sms_number
+    from motcua.outbox import sms
+
+    applicant = dossier.applicant if dossier.applicant_id else None
+    if applicant is None:
+        return {}
+    account = (
+        Account.objects.filter(user_id=applicant.user_id).first() if applicant.user_id else None
+    )
+    found = {}
+    if account is None:
+        if applicant.email:
+            found["email"] = applicant.email
+        if sms.config("WITHOUT_ACCOUNT") and sms.enabled():
+            phone = sms.valid_phone(applicant.phone)
+            if phone:
+                found["sms"] = phone
+        return found
+    if account.notify_email and (applicant.email or account.email):
+        found["email"] = applicant.email or account.email
+    if account.notify_sms and sms.enabled():
+        phone = sms.valid_phone(account.sms_phone) or sms.valid_phone(applicant.phone)
+        phone = phone or sms_number(account)
+        if phone:
+            found["sms"] = phone
+    return found
 
 
 def enqueue(event):
-    """Write the applicant's message about `event` to the outbox, in the caller's
-    transaction (the one that appended the event); None when there is nothing to send."""
+    """Write the applicant's messages about `event` to the outbox, in the caller's
+    transaction (the one that appended the event), one per chosen channel; the e-mail
+    message if there is one, else the text message, else None."""
     from motcua.outbox import services as outbox
     from motcua.outbox.models import Channel
 
     dossier = event.dossier
     if Action(event.action) not in NOTIFIED or dossier.parent_id:
         return None
-    address = dossier.applicant.email if dossier.applicant_id else ""
-    if not address:
-        return None  # text messages need a provider's gateway
-    with translation.override(settings.LANGUAGE_CODE):  # the applicant's language
-        text = message(dossier, event)
-    if text is None:
+    to = recipients(dossier)
+    if not to:
         return None
-    subject, body = text
-    return outbox.enqueue(
-        channel=Channel.EMAIL,
-        recipient=address,
-        subject=subject,
-        body=body,
-        kind="dossier.notified",
-        about=dossier,
-        context={"event": event.pk},
-        dedupe_key=dedupe_key(event),
-    )
+    queued = []
+    with translation.override(settings.LANGUAGE_CODE):  # the applicant's language
+        if "email" in to:
+            subject, body = message(dossier, event)
+            queued.append(
+                outbox.enqueue(
+                    channel=Channel.EMAIL,
+                    recipient=to["email"],
+                    subject=subject,
+                    body=body,
+                    kind="dossier.notified",
+                    about=dossier,
+                    context={"event": event.pk},
+                    dedupe_key=dedupe_key(event),
+                )
+            )
+        if "sms" in to:
+            text = sms_message(dossier, event)
+            queued.append(
+                outbox.enqueue(
+                    channel=Channel.SMS,
+                    recipient=to["sms"],
+                    subject=str(TEXTS[Action(event.action)][0]) % {"code": dossier.code},
+                    body=text,
+                    kind="dossier.notified",
+                    about=dossier,
+                    context={"event": event.pk},
+                    dedupe_key=dedupe_key(event, "sms"),
+                )
+            )
+    return queued[0] if queued else None
 
 
 def notify(event_id: int) -> bool:

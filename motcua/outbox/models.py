@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
-    SMS = "sms", _("Text message")  # reserved: no gateway yet, so nothing is enqueued on it
+    SMS = "sms", _("Text message")  # recipient: +84…, sent by the SMS provider (outbox/sms.py)
 
 
 class Status(models.TextChoices):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.core import audit
+from motcua.outbox import sms
 from motcua.outbox.models import Channel, Message, Status
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,14 @@ def _send_email(message: Message) -> None:
 # Names the audit events of a message use themselves (and audit.record's arguments).
 RESERVED = frozenset({"action", "obj", "actor", "summary", "message", "channel", "to"})
 
-# How each channel is sent. Text messages wait for a provider's gateway.
-SENDERS = {Channel.EMAIL: _send_email}
+
+def _send_sms(message: Message) -> None:
+    sms.send(message.recipient, message.body, reference=message.dedupe_key)
+
+
+# How each channel is sent: e-mail through Django's backend, text messages through the SMS
+# provider chosen by settings.SMS (outbox/sms.py).
+SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
 
 
 # --- Writing ---------------------------------------------------------------------------------
@@ -95,6 +102,8 @@ def enqueue(
         raise ValueError(f"No sender for channel {channel!r}")
     if not recipient:
         raise ValueError("A message needs a recipient")
+    if channel == Channel.SMS:
+        recipient = sms.normalise_phone(recipient)  # InvalidPhone (a ValueError): no row
     if context and RESERVED & context.keys():
         raise ValueError(f"Context keys {sorted(RESERVED)} are the outbox's own")
     existing = Message.objects.filter(dedupe_key=dedupe_key).first()
@@ -303,8 +312,9 @@ def _describe(exc: Exception, message: Message) -> str:
 
 
 def _permanent(exc: Exception) -> bool:
-    """Errors that no retry will cure: every recipient refused with a 5xx code, a bad header."""
-    if isinstance(exc, BadHeaderError):
+    """Errors that no retry will cure: every recipient refused with a 5xx code, a bad header,
+    a text message the SMS provider refused (4xx) or a number that is not a mobile one."""
+    if isinstance(exc, BadHeaderError | sms.SmsRejected | sms.InvalidPhone):
         return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
         return all(code >= 500 for code, _msg in exc.recipients.values())
