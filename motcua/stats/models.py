@@ -62,7 +62,7 @@ class Fact(models.Model):
     part = models.BooleanField(default=False)
     digitised = models.BooleanField(default=False)
     multi = models.BooleanField(default=False)
-    kind = models.CharField(max_length=10)
+    kind = models.CharField(max_length=16)  # factcore.KINDS, OPEN
     count = models.IntegerField(default=0)
     seconds = models.BigIntegerField(default=0)
 

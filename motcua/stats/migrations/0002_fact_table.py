@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('part', models.BooleanField(default=False)),
                 ('digitised', models.BooleanField(default=False)),
                 ('multi', models.BooleanField(default=False)),
-                ('kind', models.CharField(max_length=10)),
+                ('kind', models.CharField(max_length=16)),
                 ('count', models.IntegerField(default=0)),
                 ('seconds', models.BigIntegerField(default=0)),
                 ('agency', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.agency')),

@@ -321,3 +321,10 @@ def test_openings_of_are_the_opened_years_after_the_day():
     assert list(fc.openings_of(date(2024, 5, 1), 2026)) == [2025, 2026]
     assert list(fc.openings_of(date(2026, 5, 1), 2026)) == []
     assert list(fc.openings_of(date(2024, 5, 1), None)) == []
+
+
+def test_every_kind_fits_the_fact_tables_column():
+    from motcua.stats.models import Fact
+
+    width = Fact._meta.get_field("kind").max_length
+    assert all(len(kind) <= width for kind in (*fc.KINDS, fc.OPEN))
