@@ -25,3 +25,17 @@ def ensure_postgres_database() -> None:
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def open_database(root, stem: str) -> None:
+    """Settings and database for a bench script: DATABASE_URL as given, else a SQLite file
+    var/bench/<stem>.sqlite3; the PostgreSQL database created when missing; Django set up."""
+    if not os.environ.get("DATABASE_URL"):
+        (root / "var" / "bench").mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{root}/var/bench/{stem}.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    ensure_postgres_database()
+
+    import django
+
+    django.setup()

@@ -20,7 +20,6 @@ on every line; the last lines show the database's plan of the dossier query.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -36,19 +35,9 @@ def _arguments(argv=None):
 
 
 ARGS = _arguments() if __name__ == "__main__" else _arguments([])
-if not os.environ.get("DATABASE_URL"):
-    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT}/var/bench/queue-{ARGS.dossiers}.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+from bench.benchdb import open_database  # noqa: E402
 
-
-from bench.benchdb import ensure_postgres_database  # noqa: E402
-
-ensure_postgres_database()
-
-import django  # noqa: E402
-
-django.setup()
+open_database(ROOT, f"queue-{ARGS.dossiers}")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
