@@ -359,7 +359,9 @@ if MOTCUA_PRODUCTION and MOTCUA_DEV_SMS:
 SMS = {
     "PROVIDER": os.environ.get(
         "MOTCUA_SMS_PROVIDER",
-        "http" if os.environ.get("MOTCUA_SMS_URL") else ("disabled" if MOTCUA_PRODUCTION else "file"),
+        "http"
+        if os.environ.get("MOTCUA_SMS_URL")
+        else ("disabled" if MOTCUA_PRODUCTION else "file"),
     ),
     "DIRECTORY": os.environ.get("MOTCUA_SMS_DIRECTORY") or VAR_DIR / "sms",
     "URL": os.environ.get("MOTCUA_SMS_URL", ""),
