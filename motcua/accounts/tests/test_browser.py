@@ -12,6 +12,7 @@ from motcua.accounts.models import Account
 from motcua.accounts.tests.factories import awaiting_supplement, dossier_of
 from motcua.accounts.tests.oidc_helpers import use_provider
 from motcua.core.models import AuditEvent
+from motcua.core.tests.browser import fits
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.tests.factories import PDF, make_province
 from motcua.dossiers.workflow import Action, Status
@@ -19,17 +20,6 @@ from motcua.dossiers.workflow import Action, Status
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
 NGOC = "035192004567"
-
-
-WIDER_THAN = """width => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > width)
-    .map(e => e.tagName + '.' + e.className)"""
-
-
-def fits(page, width=360):
-    """No sideways scrolling at this width; else say which elements stick out."""
-    overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, (page.url, overflow, page.evaluate(WIDER_THAN, width)[:10])
 
 
 def test_a_citizen_signs_in_supplements_and_asks_to_stop(browser, live_server, settings, tmp_path):

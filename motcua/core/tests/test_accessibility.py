@@ -12,9 +12,10 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 
 from motcua.accounts.tests.factories import awaiting_supplement
+from motcua.core.tests.browser import WIDER_THAN
 from motcua.dossiers.tests.factories import PDF, make_province
 from motcua.eforms import services as eforms_services
-from motcua.eforms.tests.factories import make_citizen
+from motcua.eforms.tests.factories import HOUSEHOLD_SCHEMA, HOUSEHOLD_UI, make_citizen
 from motcua.payments.tests.factories import dossier_for
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -24,42 +25,6 @@ AXE = Axe()
 SERIOUS = {"serious", "critical"}
 WIDTHS = (360, 1280)
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "owner_name": {"type": "string", "title": "Họ, chữ đệm, tên chủ hộ", "maxLength": 300},
-        "business_name": {"type": "string", "title": "Tên hộ kinh doanh", "maxLength": 200},
-        "capital": {"type": "integer", "title": "Vốn kinh doanh (đồng)", "minimum": 1},
-        "opened": {"type": "string", "format": "date", "title": "Ngày bắt đầu kinh doanh"},
-        "sector": {"type": "string", "title": "Ngành nghề", "enum": ["ban_le", "an_uong"]},
-        "members": {
-            "type": "array",
-            "title": "Thành viên hộ gia đình",
-            "items": {
-                "type": "object",
-                "properties": {"name": {"type": "string", "title": "Họ tên thành viên"}},
-                "required": ["name"],
-            },
-        },
-        "declaration": {
-            "type": "boolean",
-            "const": True,
-            "title": "Tôi cam kết khai đúng sự thật.",
-        },
-    },
-    "required": ["owner_name", "business_name", "capital", "sector", "declaration"],
-}
-UI = {
-    "fields": {
-        "owner_name": {"prefill": "full_name"},
-        "sector": {"widget": "radio", "labels": {"ban_le": "Bán lẻ", "an_uong": "Ăn uống"}},
-        "members": {"add_label": "Thêm thành viên"},
-    }
-}
-
-WIDER_THAN = """width => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > width)
-    .map(e => e.tagName + '.' + e.className)"""
 
 # The controls of a form a Tab can stop at, in document order; of a radio group only the
 # first (Tab enters a group once, the arrows move inside it).
@@ -164,7 +129,11 @@ def portal(live_server, settings, tmp_path):
     province = make_province()
     procedure = province.procedure
     eforms_services.save_definition(
-        procedure, json.dumps(SCHEMA), json.dumps(UI), None, check_permission=False
+        procedure,
+        json.dumps(HOUSEHOLD_SCHEMA),
+        json.dumps(HOUSEHOLD_UI),
+        None,
+        check_permission=False,
     )
     citizen = make_citizen()
     dossier = dossier_for(province, citizen.user)

@@ -53,3 +53,39 @@ def pdf(name: str = "to-khai.pdf"):
 def files_in(root) -> list:
     """The files stored under `root` (the test's MEDIA_ROOT)."""
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+# A business household registration form: text, number, date, a choice, a repeated group
+# and a declaration (the browser tests fill it).
+HOUSEHOLD_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "owner_name": {"type": "string", "title": "Họ, chữ đệm, tên chủ hộ", "maxLength": 300},
+        "business_name": {"type": "string", "title": "Tên hộ kinh doanh", "maxLength": 200},
+        "capital": {"type": "integer", "title": "Vốn kinh doanh (đồng)", "minimum": 1},
+        "opened": {"type": "string", "format": "date", "title": "Ngày bắt đầu kinh doanh"},
+        "sector": {"type": "string", "title": "Ngành nghề", "enum": ["ban_le", "an_uong"]},
+        "members": {
+            "type": "array",
+            "title": "Thành viên hộ gia đình",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string", "title": "Họ tên thành viên"}},
+                "required": ["name"],
+            },
+        },
+        "declaration": {
+            "type": "boolean",
+            "const": True,
+            "title": "Tôi cam kết khai đúng sự thật.",
+        },
+    },
+    "required": ["owner_name", "business_name", "capital", "sector", "declaration"],
+}
+HOUSEHOLD_UI = {
+    "fields": {
+        "owner_name": {"prefill": "full_name"},
+        "sector": {"widget": "radio", "labels": {"ban_le": "Bán lẻ", "an_uong": "Ăn uống"}},
+        "members": {"add_label": "Thêm thành viên"},
+    }
+}

@@ -10,56 +10,15 @@ import os
 import pytest
 from django.test import Client
 
+from motcua.core.tests.browser import fits
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.tests.factories import PDF, make_province
 from motcua.dossiers.workflow import Status
 from motcua.eforms import services
-from motcua.eforms.tests.factories import make_citizen
+from motcua.eforms.tests.factories import HOUSEHOLD_SCHEMA, HOUSEHOLD_UI, make_citizen
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "owner_name": {"type": "string", "title": "Họ, chữ đệm, tên chủ hộ", "maxLength": 300},
-        "business_name": {"type": "string", "title": "Tên hộ kinh doanh", "maxLength": 200},
-        "capital": {"type": "integer", "title": "Vốn kinh doanh (đồng)", "minimum": 1},
-        "opened": {"type": "string", "format": "date", "title": "Ngày bắt đầu kinh doanh"},
-        "sector": {"type": "string", "title": "Ngành nghề", "enum": ["ban_le", "an_uong"]},
-        "members": {
-            "type": "array",
-            "title": "Thành viên hộ gia đình",
-            "items": {
-                "type": "object",
-                "properties": {"name": {"type": "string", "title": "Họ tên thành viên"}},
-                "required": ["name"],
-            },
-        },
-        "declaration": {
-            "type": "boolean",
-            "const": True,
-            "title": "Tôi cam kết khai đúng sự thật.",
-        },
-    },
-    "required": ["owner_name", "business_name", "capital", "sector", "declaration"],
-}
-UI = {
-    "fields": {
-        "owner_name": {"prefill": "full_name"},
-        "sector": {"widget": "radio", "labels": {"ban_le": "Bán lẻ", "an_uong": "Ăn uống"}},
-        "members": {"add_label": "Thêm thành viên"},
-    }
-}
-
-WIDER_THAN = """width => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > width)
-    .map(e => e.tagName + '.' + e.className)"""
-
-
-def fits(page, width=360):
-    overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, (page.url, overflow, page.evaluate(WIDER_THAN, width)[:10])
 
 
 def signed_in(browser, live_server, user):
@@ -79,7 +38,11 @@ def test_a_citizen_fills_in_attaches_and_submits(browser, live_server, settings,
     province = make_province()
     procedure = province.procedure
     services.save_definition(
-        procedure, json.dumps(SCHEMA), json.dumps(UI), None, check_permission=False
+        procedure,
+        json.dumps(HOUSEHOLD_SCHEMA),
+        json.dumps(HOUSEHOLD_UI),
+        None,
+        check_permission=False,
     )
     declaration_doc = procedure.documents.order_by("position").first()
     citizen = make_citizen()
