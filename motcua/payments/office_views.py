@@ -114,19 +114,26 @@ def transfer(request, code):
     )
 
 
-@login_required
-@require_POST
-def reject(request, code, reference):
-    dossier, refused = _collector_or_403(request, code, "payment.reject_transfer")
+def _settle_with_note(request, code, reference, refusal, service, done):
+    """A desk action on one payment of the dossier, with an optional note."""
+    dossier, refused = _collector_or_403(request, code, refusal)
     if refused:
         return refused
     payment = get_object_or_404(dossier.payments, reference=reference[:32])
     form = forms.NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _run(
+    return _run(request, dossier, lambda: service(payment, request.user, note), done)
+
+
+@login_required
+@require_POST
+def reject(request, code, reference):
+    return _settle_with_note(
         request,
-        dossier,
-        lambda: services.reject_transfer(payment, request.user, note),
+        code,
+        reference,
+        "payment.reject_transfer",
+        services.reject_transfer,
         _("The transfer is marked as not received."),
     )
 
@@ -134,16 +141,12 @@ def reject(request, code, reference):
 @login_required
 @require_POST
 def refund(request, code, reference):
-    dossier, refused = _collector_or_403(request, code, "payment.refund")
-    if refused:
-        return refused
-    payment = get_object_or_404(dossier.payments, reference=reference[:32])
-    form = forms.NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _run(
+    return _settle_with_note(
         request,
-        dossier,
-        lambda: services.record_refund(payment, request.user, note),
+        code,
+        reference,
+        "payment.refund",
+        services.record_refund,
         _("The refund is recorded."),
     )
 
