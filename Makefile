@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install system-deps lint format messages clean-db serve
+.PHONY: demo test install system-deps lint format messages clean-db serve licences
 
 # Debian packages the project needs at run or test time: WeasyPrint's libraries and
 # fonts for the printed forms, Chromium for the browser tests, gettext for translations. Installed with apt-get when missing and we are root.
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(MAKE) system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,data]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,6 +44,10 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Installed distributions whose licence names GPL, LGPL or AGPL (docs/decisions/0010).
+licences: $(STAMP)
+	@$(BIN)/python -c "from importlib import metadata as m; [print(d.metadata['Name'], '|', d.metadata.get('License-Expression') or (d.metadata.get('License') or '').split(chr(10))[0] or ', '.join(c.split('::')[-1].strip() for c in d.metadata.get_all('Classifier') or [] if c.startswith('License'))) for d in m.distributions() if 'GPL' in str(d.metadata.get('License-Expression')) + str(d.metadata.get('License')) + str(d.metadata.get_all('Classifier'))]"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
