@@ -9,8 +9,9 @@ PORT ?= 8000
 .PHONY: demo test install system-deps lint format messages clean-db serve licences
 
 # Debian packages the project needs at run or test time: WeasyPrint's libraries and
-# fonts for the printed forms, Chromium for the browser tests, gettext for translations. Installed with apt-get when missing and we are root.
-APT_PACKAGES := gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
+# fonts for the printed forms, Chromium for the browser tests, gettext for translations,
+# docker-compose to check compose.yaml in the tests. Installed with apt-get when missing and we are root.
+APT_PACKAGES := gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium docker-compose
 
 $(STAMP): pyproject.toml
 	$(MAKE) system-deps

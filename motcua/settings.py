@@ -6,9 +6,11 @@ DEBUG         "1"/"true" to enable (default off)
 ALLOWED_HOSTS comma-separated (default: localhost names)
 MOTCUA_VAR_DIR where the SQLite file and uploads live (default: <project>/var)
 MOTCUA_PUBLIC_URL the portal's address, for links in e-mails (default http://127.0.0.1:8000)
-MOTCUA_TASKS  immediate (default) or database (run `motcua db_worker`)
+MOTCUA_TASKS  immediate (default) or database (run `motcua worker`)
 EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var/mail/)
 LOG_LEVEL     the root logger's level (default INFO: one line per request)
+LOG_FORMAT    keyvalue (default) or json (one object per line; `motcua serve`'s default)
+MOTCUA_METRICS_TOKEN  bearer token /metrics asks for (default: private addresses only)
 MOTCUA_REDIS_URL  Redis for the shared rate-limit counters (default: a database table)
 
 Production (MOTCUA_PRODUCTION=1; see docs/security.md): DEBUG must be off, SECRET_KEY set;
@@ -92,10 +94,13 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "pgtrigger",
+    "motcua.ops",  # /healthz, /readyz, /metrics, `motcua serve` and `motcua worker`
+    "django_prometheus",
     "ninja",  # the API docs from our own static files: no CDN, no inline script (CSP)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # the metrics' request timer
     "motcua.core.middleware.RequestLogMiddleware",  # first: times and logs every request
     "django.middleware.security.SecurityMiddleware",
     # Refuses NUL and other control characters, and the API's too-large bodies, before
@@ -112,6 +117,7 @@ MIDDLEWARE = [
     "motcua.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -144,7 +150,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# The same backends wrapped by django-prometheus, which counts queries and their errors.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # WAL lets the web server read while a worker writes; a busy timeout avoids
     # "database is locked" under short write bursts.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -254,7 +264,8 @@ SESSION_COOKIE_SECURE = MOTCUA_PRODUCTION
 CSRF_COOKIE_SECURE = MOTCUA_PRODUCTION
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SECURE_SSL_REDIRECT = env_bool("MOTCUA_SSL_REDIRECT", MOTCUA_PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may come over http
+# The load balancer's probes and the metrics scrape may come over plain http inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if os.environ.get("MOTCUA_PROXY_SSL_HEADER"):  # e.g. HTTP_X_FORWARDED_PROTO=https
     _header, _, _value = os.environ["MOTCUA_PROXY_SSL_HEADER"].partition("=")
     SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
@@ -307,6 +318,30 @@ AXES_USERNAME_CALLABLE = "motcua.core.security.axes_username"  # bounded, for it
 # (core.middleware.RequestLogMiddleware); errors with their traceback; personal data (ID
 # numbers, phone numbers, e-mail addresses) masked in every line by a filter.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+# keyvalue (logfmt, the default) or json (one object per line; `motcua serve`'s default).
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "keyvalue"
+
+# Operations (motcua.ops, docs/operations.md): a task worker touches its heartbeat every
+# HEARTBEAT_SECONDS; /readyz wants one seen within HEARTBEAT_STALE_SECONDS. /metrics asks
+# for METRICS_TOKEN as a bearer token when it is set, else answers loopback and private
+# addresses only.
+# SCHEDULE: the periodic jobs the task worker runs (a management command and its timing:
+# {"every": seconds} | {"daily": "HH:MM"} | {"monthly": "D HH:MM"}, local time).
+OPS = {
+    "HEARTBEAT_SECONDS": 10,
+    "HEARTBEAT_STALE_SECONDS": 60,
+    "METRICS_TOKEN": os.environ.get("MOTCUA_METRICS_TOKEN", ""),
+    "SCHEDULE": {
+        # a safety net: each message is also scheduled on its own when written
+        "outbox": {"command": ["outbox", "deliver"], "timing": {"every": 60}},
+        "payments-expire": {"command": ["payments", "expire"], "timing": {"every": 300}},
+        "close-unsupplemented": {
+            "command": ["close_unsupplemented"],
+            "timing": {"daily": "00:30"},
+        },
+        "monthly-reports": {"command": ["monthly_reports"], "timing": {"monthly": "1 06:00"}},
+    },
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -315,7 +350,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "keyvalue",
+            "formatter": LOG_FORMAT,
             "filters": ["personal_data"],
         }
     },

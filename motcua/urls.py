@@ -5,6 +5,7 @@ from django.urls import include, path
 from motcua.api.api import api
 
 urlpatterns = [
+    path("", include("motcua.ops.urls")),  # /healthz, /readyz, /metrics
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -15,7 +16,6 @@ urlpatterns = [
     # Before the catalogue: /procedures/<code>/apply/ is the online application (eforms).
     path("", include("motcua.eforms.urls")),
     path("", include("motcua.catalog.urls")),
-    path("", include("motcua.core.urls")),
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.payments.urls")),
     path("", include("motcua.results.urls")),

@@ -12,6 +12,7 @@ spaces, dots or dashes between digit groups) and e-mail addresses become [id], [
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import traceback
@@ -96,3 +97,29 @@ class KeyValueFormatter(logging.Formatter):
         if record.stack_info:
             line += "\n" + record.stack_info
         return line
+
+
+class JsonFormatter(KeyValueFormatter):
+    """The same fields as one JSON object per line (LOG_FORMAT=json, the default under
+    `motcua serve`), for log collectors; a traceback is the `exc` field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, tz=timezone.get_default_timezone())
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id.get()
+        entry = {
+            "ts": at.isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update(
+            {k: getattr(record, k) for k in self.EXTRA if getattr(record, k, None) is not None}
+        )
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False, default=str)

@@ -1,11 +1,12 @@
 """Logging: one key=value line per request with its id, and personal data masked."""
 
 import io
+import json
 import logging
 
 import pytest
 
-from motcua.core.logging import KeyValueFormatter, PersonalDataFilter, mask
+from motcua.core.logging import JsonFormatter, KeyValueFormatter, PersonalDataFilter, mask
 from motcua.org.models import User
 
 
@@ -47,6 +48,23 @@ def test_the_filter_masks_message_arguments_and_traceback():
     assert "001203004567" not in line and "0912345678" not in line and "a@b.vn" not in line
     assert 'msg="receive failed for [id] ([email])"' in line
     assert "ValueError: applicant [id] phone [phone]" in line
+
+
+def test_the_json_lines_carry_the_same_fields_masked():
+    try:
+        raise ValueError("applicant 001203004567")
+    except ValueError:
+        import sys
+
+        record = make_record("phone %s", "0912345678", exc_info=sys.exc_info())
+    record.request_id, record.status = "ab" * 16, 500
+    PersonalDataFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line  # one object per line, the traceback inside it
+    entry = json.loads(line)
+    assert entry["msg"] == "phone [phone]" and entry["level"] == "WARNING"
+    assert entry["request_id"] == "ab" * 16 and entry["status"] == 500
+    assert "ValueError: applicant [id]" in entry["exc"] and "001203004567" not in line
 
 
 def test_the_configured_handler_masks_what_any_logger_writes():
