@@ -11,6 +11,7 @@ EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var
 LOG_LEVEL     the root logger's level (default INFO: one line per request)
 LOG_FORMAT    keyvalue (default) or json (one object per line; `motcua serve`'s default)
 MOTCUA_METRICS_TOKEN  bearer token /metrics asks for (default: private addresses only)
+DATABASE_REPLICA_URL  a PostgreSQL read replica for reports and public pages (default: none)
 MOTCUA_REDIS_URL  Redis for the shared rate-limit counters (default: a database table)
 
 Production (MOTCUA_PRODUCTION=1; see docs/security.md): DEBUG must be off, SECRET_KEY set;
@@ -167,6 +168,22 @@ if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # A file, not memory, so tests can fork several processes against one database; one
     # file per test run, so that runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# A PostgreSQL read replica for the reports and the public pages (core/replica.py,
+# docs/scaling.md): DATABASE_REPLICA_URL. Without one, the `replica` alias is a second
+# connection to the primary that nothing uses (in tests, a mirror of the test database).
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
+MOTCUA_READ_REPLICA = bool(_replica_url)
+DATABASES["replica"] = (
+    dj_database_url.parse(_replica_url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    if _replica_url
+    else dict(DATABASES["default"])
+)
+DATABASES["replica"]["ENGINE"] = DATABASES["replica"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["motcua.core.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

@@ -9,8 +9,10 @@ from motcua.catalog import report, search, services
 from motcua.catalog.constants import Status
 from motcua.catalog.forms import AsOfForm, CatalogueFilterForm
 from motcua.catalog.models import Procedure
+from motcua.core.replica import reads_from_replica
 
 
+@reads_from_replica
 def home(request):
     by_level = dict(
         Procedure.objects.filter(status=Status.ACTIVE)
@@ -25,6 +27,7 @@ def home(request):
     )
 
 
+@reads_from_replica
 def procedure_list(request):
     form = CatalogueFilterForm(request.GET or None)
     queryset = Procedure.objects.filter(status=Status.ACTIVE).select_related("sector", "agency")
@@ -42,6 +45,7 @@ def procedure_list(request):
     return render(request, template, context)
 
 
+@reads_from_replica
 def procedure_detail(request, code: str):
     procedure = get_object_or_404(Procedure.objects.select_related("sector", "agency"), code=code)
     form = AsOfForm(request.GET or None)
@@ -67,6 +71,7 @@ def procedure_detail(request, code: str):
     )
 
 
+@reads_from_replica
 def catalogue_report(request):
     form = AsOfForm(request.GET or None)
     day = None

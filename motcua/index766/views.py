@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from motcua.core.replica import reads_from_replica
 from motcua.dossiers import permissions
 from motcua.index766 import cli, core, indicators
 from motcua.org.models import Agency
@@ -101,6 +102,7 @@ def _translated(report: dict) -> dict:
 
 
 @login_required
+@reads_from_replica
 def report(request):
     form = IndexFilter(request.GET, request.user)
     context = {"form": form, "agencies": _agency_choices(request.user), "no_data": core.NO_DATA}
@@ -117,6 +119,7 @@ def report(request):
 
 
 @login_required
+@reads_from_replica
 def dossiers(request):
     form = DrilldownFilter(request.GET, request.user)
     if not form.is_valid():

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.core.numbers import format_vn, percent
+from motcua.core.replica import reads_from_replica
 from motcua.dossiers.models import Channel
 from motcua.org.models import Agency
 from motcua.stats import charts, factcore, queries
@@ -137,6 +138,7 @@ def index_agency(user, agency):
 
 
 @login_required
+@reads_from_replica
 def dashboard(request):
     form = DashboardForm(request.GET, user=request.user)
     if not form.is_valid():

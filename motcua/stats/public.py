@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.numbers import format_vn, percent
+from motcua.core.replica import reads_from_replica
 from motcua.index766 import indicators
 from motcua.org.constants import Level
 from motcua.org.models import Agency
@@ -163,6 +164,7 @@ def province_index(start: date, end: date) -> str:
     return index_scores(start, [])[PROVINCE]
 
 
+@reads_from_replica
 def statistics(request):
     form = PublicFilterForm(request.GET)
     if not form.is_valid():

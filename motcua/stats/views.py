@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from motcua.core.replica import reads_from_replica
 from motcua.dossiers.permissions import visible_dossiers
 from motcua.stats import export, form06a, queries
 from motcua.stats.forms import DrillDownForm, ReportFilterForm
@@ -27,6 +28,7 @@ def _attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def dossier_report(request):
     form = ReportFilterForm(request.GET)
     if not form.is_valid():
@@ -96,6 +98,7 @@ METRIC_LABELS = {
 
 
 @login_required
+@reads_from_replica
 def dossier_list(request):
     form = DrillDownForm(request.GET)
     if not form.is_valid():
@@ -154,6 +157,7 @@ def list_rows(queryset):
 
 
 @login_required
+@reads_from_replica
 def procedure_report(request):
     form = ReportFilterForm(request.GET)
     if not form.is_valid():
