@@ -363,7 +363,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "motcua.core.logging.PersonalDataFilter"}},
-    "formatters": {"keyvalue": {"()": "motcua.core.logging.KeyValueFormatter"}},
+    "formatters": {
+        "keyvalue": {"()": "motcua.core.logging.KeyValueFormatter"},
+        "json": {"()": "motcua.core.logging.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
