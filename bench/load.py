@@ -155,7 +155,8 @@ def run_locust(base: str, scenario: str, users: int, seconds: int, data_file: st
     ]  # fmt: skip
     env = {**os.environ, "MOTCUA_LOAD_DATA": data_file}
     subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+    with open(f"{prefix}_stats.csv") as stats:
+        rows = list(csv.DictReader(stats))
     result = {}
     for row in rows:
         result[row["Name"]] = {

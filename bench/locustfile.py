@@ -15,10 +15,11 @@ import os
 import random
 import re
 import uuid
+from pathlib import Path
 
 from locust import FastHttpUser, between, task
 
-DATA = json.loads(open(os.environ["MOTCUA_LOAD_DATA"]).read())
+DATA = json.loads(Path(os.environ["MOTCUA_LOAD_DATA"]).read_text())
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PHRASES = ["khai sinh", "lý lịch tư pháp", "giấy phép xây dựng", "hộ kinh doanh", "làm sổ đỏ"]
 _serial = itertools.count()
