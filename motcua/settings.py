@@ -87,9 +87,12 @@ INSTALLED_APPS = [
     "motcua.results",
     "motcua.accounts",
     "motcua.eforms",
+    "motcua.store",  # the personal electronic data store (docs/store.md)
     "motcua.devidp",
     "oauth2_provider",  # the development identity provider's OpenID Connect (motcua.devidp)
     "motcua.payments",
+    "motcua.postal",
+    "motcua.reorg",  # the 2025 reorganisation: plans and their application (docs/reorganisation.md)
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -450,6 +453,16 @@ RESULTS = {
     "MAX_ATTEMPTS": 10,
 }
 
+# The personal electronic data store (docs/store.md): which kinds of stored item their owner
+# may delete (results issued by an agency are kept [check]); how long supervisors have to
+# answer a data subject's correction request (Luật 91/2025/QH15, Nghị định 356/2025) [check];
+# at most how many stored papers the application page offers under one required document.
+STORE = {
+    "OWNER_MAY_DELETE": ("paper",),
+    "CORRECTION_RESPONSE_HOURS": int(os.environ.get("MOTCUA_CORRECTION_RESPONSE_HOURS", "72")),
+    "CANDIDATES_MAX": 20,
+}
+
 # Caches. `default` is each process's own memory. `limits` holds the rate-limit counters
 # (core/ratelimit.py; the public lookup's wrong passwords) and must be shared by every web
 # process: a database table by default (`motcua createcachetable`, run by `make demo` and for
@@ -549,6 +562,34 @@ if MOTCUA_DEV_IDP:
     ) or private_key_pem(
         os.environ.get("MOTCUA_DEV_IDP_KEY_FILE") or VAR_DIR / "devidp" / "oidc-rs256.pem"
     )
+
+# --- Postal option (docs/postal.md) ----------------------------------------------------------
+# Dossiers and results through the public postal service (Quyết định 45/2016/QĐ-TTg).
+# Operators are adapters registered in motcua/postal/operators/; each key of OPERATORS
+# enables one with its options. The development operator (motcua/postal/devpost, served
+# under /dev/post/) and its adapter "dev" are on by default outside production only.
+MOTCUA_DEV_POSTAL_OPERATOR = env_bool("MOTCUA_DEV_POSTAL_OPERATOR", not MOTCUA_PRODUCTION)
+if MOTCUA_PRODUCTION and MOTCUA_DEV_POSTAL_OPERATOR:
+    raise ImproperlyConfigured("The development postal operator cannot run in production")
+POSTAL = {
+    "DEV_OPERATOR": MOTCUA_DEV_POSTAL_OPERATOR,
+    "OPERATORS": {
+        "dev": {
+            "MERCHANT": "MOTCUA",
+            # The HMAC-SHA256 secret shared with the operator.
+            "SECRET": os.environ.get("MOTCUA_DEV_POST_SECRET", "motcua-dev-post-secret"),
+            # The operator's address; empty: /dev/post/ under MOTCUA_PUBLIC_URL.
+            "URL": os.environ.get("MOTCUA_DEV_POST_URL", ""),
+        }
+    }
+    if MOTCUA_DEV_POSTAL_OPERATOR
+    else {},
+    "OPERATOR": os.environ.get("MOTCUA_POSTAL_OPERATOR", ""),  # empty: the first enabled
+    "PAYER": "applicant",  # who pays the postal charges (QĐ 45/2016 art. 7 [check])
+    "DEFAULT_WEIGHT_GRAMS": 500,  # a result's envelope
+    "HTTP_TIMEOUT_SECONDS": 10,
+    "DEV_CALLBACK_ATTEMPTS": 3,  # the development operator's tries of each event
+}
 
 # --- Payments of fees (docs/payments.md) -----------------------------------------------------
 # Gateways are adapters registered in motcua/payments/gateways/; each key of GATEWAYS enables

@@ -177,6 +177,8 @@ def _context(request, dossier, supplement_form=None, stop_form=None, supplement_
         "dossier": dossier,
         "events": dossier.events.filter(action__in=PUBLIC_ACTIONS).order_by("at", "id"),
         "return_place": return_place(dossier),
+        # The answers of the online application form, if it came through the portal.
+        "eform": dossier.eforms.select_related("definition").order_by("-id").first(),
         "documents": dossier.documents.exclude(file="").order_by("uploaded_at", "pk"),
         "open_request": open_request,
         "may_supplement": may_supplement,

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 
+from motcua.demo import online
+from motcua.demo import postal as demo_postal
 from motcua.demo.plans import Plan
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent
 
 
 def run(plan: Plan) -> list[Dossier]:
     """Make the plan's dossier; returns it and its chain parts."""
+    # Online plans come through the portal's service, as a citizen submits them.
+    dossier = online.apply(plan) if plan.channel == Channel.ONLINE else None
+    # Postal plans come through the postal services: pickup order, operator's events.
+    dossier = demo_postal.submit(plan) if plan.channel == Channel.POST else dossier
     create = services.submit if plan.submit_only else services.receive
     kwargs = {"chain": plan.chain} if plan.chain is not None else {}
-    dossier = create(
+    dossier = dossier or create(
         procedure=plan.procedure,
         applicant=dict(plan.applicant),
         channel=plan.channel,

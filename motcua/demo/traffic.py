@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from motcua.demo import payments as demo_payments
 from motcua.demo import setup
 from motcua.demo.org import Org
 from motcua.demo.planner import Planner
@@ -24,9 +25,11 @@ from motcua.demo.plans import Plan
 from motcua.demo.showcase import Showcase
 from motcua.demo.through_services import run
 from motcua.demo.writer import BulkWriter
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.workflow import Action
+from motcua.postal import services as postal_services
 from motcua.stats import facts as stats_facts
+from motcua.store import services as store_services
 from motcua.worktime.calendars import get_calendar
 
 A = Action
@@ -34,6 +37,10 @@ DEFAULT_DOSSIERS = 20_000
 YEAR = setup.YEAR
 RECENT_WORKING_DAYS = 10  # the open traffic: dossiers received in these days before `now`
 SERVICE_SAMPLE = 250  # dossiers of the traffic made through the services
+# Online dossiers come through the portal's service (demo/online.py), at most this many per
+# run: all of the default seed's (about 1,700 of 20,000); volume seeds (100,000 and more)
+# make the rest in bulk, as the services cost about 0.1 s per dossier.
+PORTAL_MAX = 2_500
 CHUNK_ROWS = 5_000  # dossier rows per transaction
 # 2020: Tết (late January) and the nationwide social distancing of April (Chỉ thị
 # 16/CT-TTg) slowed the counters; the end of the year is busy.
@@ -89,6 +96,7 @@ class Traffic:
     by_kind: Counter = field(default_factory=Counter)
     by_channel: Counter = field(default_factory=Counter)
     open_now: int = 0
+    paid: Counter = field(default_factory=Counter)  # by how fees were paid ("": not paid)
 
     def add(self, plan: Plan) -> None:
         self.rows += plan.rows
@@ -120,6 +128,7 @@ def plan_traffic(n: int, *, seed: int, now: datetime, org: Org, showcase: bool =
         *zip(recent, share_out(recent_rows, [1.0] * len(recent)), strict=True),
     ]
     p_service = min(1.0, SERVICE_SAMPLE / max(n, 1))
+    portal = 0  # online plans sent through the portal's service so far
     batch, rows, carry, left = [], 0, 0, rest
     for index, (day, budget) in enumerate(budgets):
         budget -= carry
@@ -130,7 +139,12 @@ def plan_traffic(n: int, *, seed: int, now: datetime, org: Org, showcase: bool =
         # the total.
         while left > 0 and (budget > 0 or last_day):
             plan = planner.random_plan(day, left, recent=is_recent)
-            plan.via_services = sampler.random() < p_service
+            sampled = sampler.random() < p_service
+            online = plan.channel == Channel.ONLINE and portal < PORTAL_MAX
+            portal += online
+            plan.via_services = sampled or online
+            # Postal dossiers too: a pickup order and the operator's events (demo/postal.py).
+            plan.via_services = plan.via_services or plan.channel == Channel.POST
             budget -= plan.rows
             left -= plan.rows
             day_plans.append(plan)
@@ -170,7 +184,8 @@ def generate_traffic(
 
 def _write(batch: list[Plan], writer: BulkWriter, traffic: Traffic) -> None:
     """One transaction: the bulk plans, their counters, then the plans for the services."""
-    with transaction.atomic():
+    # Postal orders are history here: the operator's events as data, nothing sent.
+    with transaction.atomic(), postal_services.recorded_history():
         for plan in batch:
             if not plan.via_services:
                 writer.write(plan)
@@ -178,7 +193,9 @@ def _write(batch: list[Plan], writer: BulkWriter, traffic: Traffic) -> None:
         made = []
         for plan in batch:
             if plan.via_services:
-                made += run(plan)
+                ran = run(plan)
+                made += ran
+                traffic.paid[demo_payments.settle(plan, ran[0], random.Random(plan.secret))] += 1
         writer.absorb(made)
     for plan in batch:
         traffic.add(plan)
@@ -190,4 +207,6 @@ def load(n: int = DEFAULT_DOSSIERS, *, seed: int = YEAR, now=None, progress=None
     chains = setup.ensure_chains()
     officers = setup.ensure_staff(seed)
     traffic = generate_traffic(n, seed=seed, now=now, progress=progress) if n else Traffic()
+    # The bulk rows bypassed the services: their scans and signed results into the store.
+    store_services.backfill()
     return {"processes": processes, "chains": len(chains), "officers": officers, "traffic": traffic}

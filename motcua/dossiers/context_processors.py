@@ -15,6 +15,10 @@ def _menu(user) -> dict:
         "reconciliation": bool(roles) or user.is_superuser,
         # Leaders delegate; a deputy in force holds the leader's role through it.
         "delegations": Role.LEADER in roles,
+        # Data subjects' correction requests (store app): province-wide supervisors.
+        "data_requests": permissions.sees_all(user),
+        # Units and agencies as of a date, with predecessors and successors (reorg app).
+        "organisation": permissions.sees_all(user),
     }
 
 

@@ -51,6 +51,7 @@ STATUS_CHOICES = [
     (Status.WITHDRAWN, _("Stopped at the applicant's request")),
     (Status.CLOSED, _("Closed, not supplemented")),
 ]
+TRANSFER = "transfer"
 ACTION_CHOICES = [
     (Action.SUBMIT, _("Submit")),
     (Action.RECEIVE, _("Receive")),
@@ -66,6 +67,9 @@ ACTION_CHOICES = [
     (Action.HAND_OVER, _("Hand over to another agency")),
     (Action.HAND_BACK, _("Hand back")),
     (Action.CLOSE, _("Close, not supplemented")),
+    # Not an officer's action and no move of status: the reorganisation's transfer of an
+    # open dossier to its agency's successor (dossiers.services.transfer_to_successor).
+    (TRANSFER, _("Transferred to the successor agency")),
 ]
 
 
@@ -80,6 +84,14 @@ class Applicant(models.Model):
     phone = models.CharField(_("phone"), max_length=15, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
+    # How an applicant without an account wants to hear about the dossier, as the desk
+    # recorded it (an account holder's choice is on the account): e-mail to the address
+    # given; text messages to the mobile number given (None: not asked, SMS["WITHOUT_ACCOUNT"]
+    # decides). Database defaults, so that bulk inserts (the demo's writer) get them too.
+    notify_email = models.BooleanField(_("e-mail notifications"), default=True, db_default=True)
+    notify_sms = models.BooleanField(
+        _("text message notifications"), null=True, blank=True, default=None
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -427,6 +439,15 @@ class DossierDocument(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # The personal data store's item this file was taken from (the index's "reused" flag).
+    reused_from = models.ForeignKey(
+        "store.StoreItem",
+        verbose_name=_("reused from the personal data store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reused_in",
+    )
 
     class Meta:
         verbose_name = _("dossier document")

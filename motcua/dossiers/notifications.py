@@ -3,7 +3,7 @@
 `services._event` calls `enqueue`, which writes the applicant's message to the outbox in
 the same transaction as the change (docs/outbox.md), for the actions an applicant must hear
 about: submitted online, received (with the appointment date), supplement requested (what
-is missing; the clock is stopped), refused (why), result ready (where to collect it), late
+is missing; the clock is stopped), refused (why), result ready (how it reaches them), late
 apology (the new date), returned and withdrawn. Parts of an inter-agency chain are
 internal: only the applicant's own dossier sends messages.
 
@@ -16,10 +16,14 @@ row, so it tells nobody anything.
 
 Channels (docs/notifications.md): an applicant with a citizen account gets e-mail and/or a
 text message as chosen on the account's "Receive notifications" page (`Account.notify_email`,
-`notify_sms`); an applicant without one gets e-mail when an address is known, and a text
-message only when `SMS["WITHOUT_ACCOUNT"]` is on. A text message is short (`SMS_TEXTS`: the
-dossier code, what happened, the signed lookup link) and goes to a valid Vietnamese mobile
-number only; each channel has its own row and dedupe key.
+`notify_sms`); an applicant without one, as the desk recorded their wish at receipt
+(`Applicant.notify_email`, `notify_sms`; text messages by default when a mobile number is
+given): e-mail when an address is known and wanted, a text message when wanted, or, when
+nobody asked (`notify_sms` empty: the API, older dossiers), when `SMS["WITHOUT_ACCOUNT"]` is
+on. A text message is short (`SMS_TEXTS`: the dossier code, what happened, the signed lookup
+link) and goes to a valid Vietnamese mobile number only; each channel has its own row and
+dedupe key. "The result is ready" says what the applicant chose (`READY_TEXTS`): where and
+when to collect it at the desk, the address it is posted to, or the portal's download link.
 """
 
 from __future__ import annotations
@@ -96,6 +100,32 @@ TEXTS = {
 }
 NOTIFIED = frozenset(TEXTS)
 
+# "The result is ready", by where the applicant chose to receive it (Dossier.result_delivery;
+# a dossier without a choice is collected at the desk): where and when at the desk; the
+# address it is posted to (QĐ 45/2016/QĐ-TTg); the portal's download link for an electronic
+# result (NĐ 45/2020/NĐ-CP), which the account receives once the agency has signed it.
+READY_TEXTS = {
+    "desk": gettext_lazy(
+        "The result of your dossier for the procedure “%(procedure)s” is ready. Collect it "
+        "at %(desk)s from %(at)s, in working hours (%(hours)s) on working days; bring the "
+        "receipt."
+    ),
+    "post": gettext_lazy(
+        "The result of your dossier for the procedure “%(procedure)s” is ready. It will be "
+        "sent to you by public postal service at %(address)s; you need not come to the desk."
+    ),
+    "electronic": gettext_lazy(
+        "The result of your dossier for the procedure “%(procedure)s” is ready. You receive "
+        "it electronically: sign in to the portal to download the signed result at %(link)s "
+        "(it is there as soon as the agency has signed it)."
+    ),
+}
+READY_SMS = {
+    "desk": gettext_lazy("Dossier %(code)s: the result is ready to collect at the desk."),
+    "post": gettext_lazy("Dossier %(code)s: the result is ready and will be posted to you."),
+    "electronic": gettext_lazy("Dossier %(code)s: the result is ready to download on the portal."),
+}
+
 # The text message for each action: short, so that with the link it fits one or two SMS
 # segments; the link follows.
 SMS_TEXTS = {
@@ -127,6 +157,29 @@ def _when(value) -> str:
     return f"{timezone.localtime(value):%H:%M, %d/%m/%Y}" if value else ""
 
 
+def delivery(dossier) -> str:
+    """Where the result goes: "desk", "post" or "electronic" (no choice: the desk)."""
+    return dossier.result_delivery if dossier.result_delivery in READY_TEXTS else "desk"
+
+
+def _hours(desk) -> str:
+    """The desk's working hours, e.g. "07:30–11:30, 13:30–17:30"."""
+    from motcua.worktime.calendars import get_calendar
+
+    periods = get_calendar(desk.agency_id if desk else None).hours.periods
+    return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in periods)
+
+
+def _download_link(dossier) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        path = reverse("results:download", kwargs={"code": dossier.code})
+    except NoReverseMatch:  # a deployment without electronic results: the lookup link
+        return public_url(dossier)
+    return settings.MOTCUA["PUBLIC_URL"].rstrip("/") + path
+
+
 def message(dossier, event) -> tuple[str, str] | None:
     """The subject and body telling the applicant about `event`, or None if there is none."""
     action = Action(event.action)
@@ -143,6 +196,15 @@ def message(dossier, event) -> tuple[str, str] | None:
         "comment": event.comment or "",
     }
     subject, body = TEXTS[action]
+    if action == Action.COMPLETE:
+        way = delivery(dossier)
+        body = READY_TEXTS[way]
+        if way == "desk":
+            values["hours"] = _hours(desk)
+        elif way == "post":
+            values["address"] = dossier.result_address or dossier.applicant.address
+        else:
+            values["link"] = _download_link(dossier)
     track = _("Track your dossier: %(url)s") % {"url": public_url(dossier)}
     return str(
         subject
@@ -155,7 +217,8 @@ def sms_message(dossier, event) -> str | None:
     if action not in NOTIFIED or dossier.parent_id:
         return None
     due = f"{timezone.localtime(dossier.due_at):%d/%m/%Y}" if dossier.due_at else ""
-    text = str(SMS_TEXTS[action]) % {"code": dossier.code, "due": due}
+    short = READY_SMS[delivery(dossier)] if action == Action.COMPLETE else SMS_TEXTS[action]
+    text = str(short) % {"code": dossier.code, "due": due}
     return f"{text} {public_url(dossier)}"
 
 
@@ -177,10 +240,13 @@ def recipients(dossier) -> dict[str, str]:
         Account.objects.filter(user_id=applicant.user_id).first() if applicant.user_id else None
     )
     found = {}
-    if account is None:
-        if applicant.email:
+    if account is None:  # the wish the desk recorded (Applicant.notify_email, notify_sms)
+        if applicant.email and applicant.notify_email:
             found["email"] = applicant.email
-        if sms.config("WITHOUT_ACCOUNT") and sms.enabled():
+        wants_sms = applicant.notify_sms
+        if wants_sms is None:  # not asked (the API, older dossiers): the setting decides
+            wants_sms = sms.config("WITHOUT_ACCOUNT")
+        if wants_sms and sms.enabled():
             phone = sms.valid_phone(applicant.phone)
             if phone:
                 found["sms"] = phone

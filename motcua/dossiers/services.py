@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.dossiers import codes, notifications, permissions, uploads, workflow
 from motcua.dossiers.models import STATUS_CHOICES as STATUS_LABELS
 from motcua.dossiers.models import (
+    TRANSFER,
     Applicant,
     Channel,
     Delegation,
@@ -45,6 +46,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.workflow import Action, Status
 from motcua.stats import facts as stats_facts
+from motcua.store import services as store_services
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by citizens
 
@@ -451,6 +453,7 @@ def _attach(dossier: Dossier, documents: list[dict]) -> None:
             file=upload or "",
             content_type=d.get("content_type", ""),
             size=getattr(upload, "size", 0) or 0,
+            reused_from_id=d.get("reused_from"),
         )
         if upload and written is not None:
             written.append(document.file.name)
@@ -623,12 +626,22 @@ def next_step(dossier: Dossier) -> ProcessStep | None:
 
 
 def step_agency(dossier: Dossier, step: ProcessStep | None):
-    """The agency that does `step` of this dossier's process."""
+    """The agency that does `step` of this dossier's process (the successor in force of a
+    closed agency: a dossier transferred in a reorganisation goes on there)."""
     if step is None or step.performer == ProcessStep.Performer.PERFORMING_AGENCY:
-        return dossier.performing_agency
+        return _in_force(dossier.performing_agency)
     if step.performer == ProcessStep.Performer.RECEIVING_DESK and dossier.received_desk_id:
-        return dossier.received_desk.agency
-    return step.agency or dossier.performing_agency
+        return _in_force(dossier.received_desk.agency)
+    return _in_force(step.agency or dossier.performing_agency)
+
+
+def _in_force(agency):
+    """`agency`, or its successor if it has closed; no query for an agency with no end."""
+    if agency is None or agency.valid_to is None:
+        return agency
+    from motcua.org.services import successor_on
+
+    return successor_on(agency, timezone.localdate())
 
 
 def officers_for(agency, role: str | None, at: datetime | None = None):
@@ -651,7 +664,7 @@ def forward_targets(dossier: Dossier):
     if step is None:
         from motcua.org.constants import Role
 
-        agency = dossier.performing_agency
+        agency = _in_force(dossier.performing_agency)
         return (
             officers_for(agency, None)
             .filter(posts__agency=agency, posts__role__in=[Role.SPECIALIST, Role.LEADER])
@@ -872,8 +885,16 @@ def _complete(dossier, now, *, result="", **kwargs):
     return {"timeliness": dossier.timeliness}
 
 
-def _return_result(dossier, now, **kwargs):
+def _return_result(dossier, now, *, actor=None, **kwargs):
     dossier.returned_at = now
+    from motcua.dossiers.models import ResultDelivery
+
+    if dossier.result_delivery == ResultDelivery.POST and dossier.parent_id is None:
+        # Handed to the postal service: the delivery order to the result address goes to
+        # the operator through the outbox (QĐ 45/2016; docs/postal.md).
+        from motcua.postal import services as postal
+
+        return postal.on_return_result(dossier, actor, now)
     return {}
 
 
@@ -966,6 +987,77 @@ def _hand_back(dossier, now, **kwargs):
     dossier.current_agency = step_agency(dossier, dossier.current_step)
     dossier.assignee = None
     return {}
+
+
+# --- The reorganisation's transfer ------------------------------------------------------------
+
+
+@transaction.atomic
+def transfer_to_successor(
+    dossier: Dossier, to_agency, *, desk=None, at: datetime, reason: str = "", actor=None
+) -> DossierEvent | None:
+    """Move an open dossier from a closed agency to its successor (the 2025 reorganisation).
+
+    Not a step of the workflow: the status, code, deadlines, performing agency (whose
+    statistics of the past periods must not change) and history stay; the dossier is now
+    at `to_agency`, its receipt and return desks (when they were the closed agency's) are
+    `desk`, and one event says so. None (nothing written) if the dossier is final or
+    already there."""
+    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    if Status(dossier.status) in workflow.FINAL or dossier.current_agency_id == to_agency.pk:
+        return None
+    before = {
+        "from_agency": dossier.current_agency.code,
+        "received_desk": dossier.received_desk_id,
+        "return_desk": dossier.return_desk_id,
+    }
+    dossier.current_agency = to_agency
+    if desk is not None:
+        closed = _desks_of_closed_agencies(dossier, timezone.localdate(at))
+        if dossier.received_desk_id is None or dossier.received_desk_id in closed:
+            dossier.received_desk = desk
+        if dossier.return_desk_id in closed:
+            dossier.return_desk = desk
+    if dossier.assignee_id is not None:
+        from motcua.org.models import Officer
+
+        day = timezone.localdate(at)
+        posts = Officer.objects.valid_on(day).filter(agency=to_agency)
+        if not posts.filter(user_id=dossier.assignee_id).exists():
+            dossier.assignee = None  # the officer did not move with it: the queue takes it
+    dossier.save()
+    last = dossier.events.order_by("-at", "-id").first()
+    at = max(at, last.at) if last is not None else at
+    now = timezone.now()
+    return _event(
+        dossier,
+        TRANSFER,
+        Status(dossier.status),
+        Status(dossier.status),
+        actor,
+        at,
+        comment=reason,
+        step=dossier.current_step,
+        data={
+            **before,
+            "to_agency": to_agency.code,
+            "received_desk_now": dossier.received_desk_id,
+            "return_desk_now": dossier.return_desk_id,
+        },
+        notify=False,
+        recorded_at=now if now != at else None,
+    )
+
+
+def _desks_of_closed_agencies(dossier: Dossier, day) -> set[int]:
+    """The dossier's desks whose agency is no longer in force on `day` (a desk lives as
+    long as its agency; its row stays, since old dossiers and reports name it)."""
+    from motcua.org.models import Desk
+
+    ids = {dossier.received_desk_id, dossier.return_desk_id} - {None}
+    return set(
+        Desk.objects.filter(pk__in=ids, agency__valid_to__lte=day).values_list("pk", flat=True)
+    )
 
 
 # --- Inter-agency chains -----------------------------------------------------------------------
@@ -1141,6 +1233,8 @@ def _event(
         recorded_at=recorded_at,
         late_entry=late_entry,
     )
+    # The personal data store keeps the papers of a received dossier (docs/store.md).
+    store_services.on_dossier_event(dossier, action)
     # The statistics' fact table follows the dossier in this same transaction.
     stats_facts.follow(dossier)
     if notify and action in notifications.NOTIFIED and not dossier.parent_id:
@@ -1201,6 +1295,42 @@ def pending_stop_request(dossier: Dossier):
     if Status(dossier.status) not in workflow.TRANSITIONS[Action.WITHDRAW]:
         return None
     return stop_requests(dossier).order_by("-at", "-id").first()
+
+
+def _stop_requested_events():
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from motcua.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        object_type=Dossier._meta.label_lower,
+        object_id=Cast(OuterRef("pk"), CharField()),
+        action=STOP_REQUESTED,
+    )
+
+
+def stop_request_exists() -> Exists:
+    """For a queryset of dossiers (annotate it as `stop_asked`): the applicant asked to
+    stop it; evaluated on the queue's page rows only, on the audit trail's index."""
+    return Exists(_stop_requested_events())
+
+
+def with_pending_stop_request(dossiers):
+    """The dossiers whose applicant asked to stop and the desk has not acted yet (the
+    queue's filter): still stoppable, with a request on the audit trail. One EXISTS on the
+    audit trail's (object type, object id) index per row the other filters kept."""
+    return dossiers.filter(
+        stop_request_exists(),
+        status__in=list(workflow.TRANSITIONS[Action.WITHDRAW]),
+    )
+
+
+def pending_stop_ids(dossiers) -> set[int]:
+    """Of a page of dossiers annotated with `stop_asked` (`stop_request_exists`), the ids
+    of those with a request to stop the desk has yet to answer (still stoppable)."""
+    open_ = workflow.TRANSITIONS[Action.WITHDRAW]
+    return {d.pk for d in dossiers if getattr(d, "stop_asked", False) and Status(d.status) in open_}
 
 
 # --- Delegation -------------------------------------------------------------------------------

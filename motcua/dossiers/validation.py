@@ -77,6 +77,12 @@ def clean_applicant(data: dict) -> dict:
         clean["phone"] = phone or ""
     if clean["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", clean["email"]):
         errors["email"] = "invalid"
+    # How the applicant wants to hear, when asked (the desk's form): kept as given; an
+    # e-mail needs an address and a text message a mobile number when they are sent.
+    if "notify_email" in data:
+        clean["notify_email"] = bool(data["notify_email"])
+    if "notify_sms" in data and data["notify_sms"] is not None:
+        clean["notify_sms"] = bool(data["notify_sms"])
     if errors:
         raise InvalidApplicant(errors)
     return clean

@@ -29,6 +29,7 @@ from motcua.dossiers.validation import InvalidApplicant
 from motcua.dossiers.workflow import OPEN, Action, Status
 from motcua.org.constants import Role
 from motcua.org.models import Agency, Desk, User
+from motcua.postal import services as postal_services
 from motcua.worktime import calendars, core
 
 PAGE_SIZE = 50
@@ -85,6 +86,7 @@ class QueueFilter(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     mine = forms.BooleanField(required=False)
     overdue = forms.BooleanField(required=False)
+    stop_requested = forms.BooleanField(required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -122,8 +124,11 @@ def matching(dossiers, query: str):
 def queue(request):
     form = QueueFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    dossiers = permissions.visible_dossiers(request.user).select_related(
-        "procedure", "applicant", "current_agency", "current_step", "assignee"
+    dossiers = (
+        permissions.visible_dossiers(request.user)
+        .select_related("procedure", "applicant", "current_agency", "current_step", "assignee")
+        .annotate(stop_asked=services.stop_request_exists())  # the mark, in the page's query
+        .annotate(**postal_services.queue_annotations())  # the postal mark and tracking
     )
     dossiers = (
         dossiers.filter(status=data["status"])
@@ -138,6 +143,8 @@ def queue(request):
         dossiers = dossiers.filter(
             status__in=[Status.RECEIVED, Status.PROCESSING], due_at__lt=now
         ) | dossiers.filter(status=Status.SUBMITTED, check_due_at__lt=now)
+    if data.get("stop_requested"):  # the applicant asked to stop: the desk must answer
+        dossiers = services.with_pending_stop_request(dossiers)
     if data.get("q"):
         dossiers = matching(dossiers, data["q"])
     page = data.get("page") or 1
@@ -170,6 +177,7 @@ def queue(request):
             "now": now,
             "stale": stale,
             "stale_ids": {s.dossier.pk for s in stale},
+            "stop_ids": services.pending_stop_ids([d for d, _u in rows]),
             "stale_days": services.rule("STALE_WORKING_DAYS"),
             "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
         },
@@ -411,6 +419,33 @@ class ReceiveForm(forms.Form):
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"), choices=Channel.choices, initial=Channel.COUNTER
     )
+    # The applicant's wish to hear about the dossier (applicants without an account; an
+    # account holder chooses on the portal). Text messages by default: most applicants give
+    # a mobile number (docs/notifications.md).
+    notify_sms = forms.BooleanField(
+        label=gettext_lazy("Send text messages about this dossier to the mobile number"),
+        required=False,
+        initial=True,
+    )
+    notify_email = forms.BooleanField(
+        label=gettext_lazy("Send e-mails about this dossier to the address"),
+        required=False,
+        initial=True,
+    )
+
+    def clean(self):
+        from motcua.outbox.sms import valid_phone
+
+        data = super().clean()
+        phone = (data.get("phone") or "").strip()
+        if data.get("notify_sms") and phone and not valid_phone(phone):
+            self.add_error(
+                "notify_sms",
+                _("Text messages go to a mobile number only: correct it or untick this."),
+            )
+        if data.get("notify_sms") and not phone:
+            data["notify_sms"] = False  # nowhere to send them: recorded as not wanted
+        return data
 
 
 def _desks_of(user):

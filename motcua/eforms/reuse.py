@@ -1,34 +1,26 @@
 """The extension point for reusing documents from the personal data store (issue 9, item 4).
 
-Not built yet: no store is registered, so an applicant attaches every required document
-as a file and the application page shows no reuse choice at all.
-
-When the personal data store exists, it registers a source here::
-
-    from motcua.eforms import reuse
+The store (motcua/store, docs/store.md) registers its source here in its AppConfig.ready::
 
     class StoreSource:
         def candidates(self, account, required_document) -> list[Candidate]:
             ...  # the owner's stored items that can stand for this required document
 
         def chosen(self, account, required_document, selection) -> list[File]:
-            ...  # the chosen items, as files (django.core.files.File with a .name)
+            ...  # the chosen items, as files (django.core.files.File with a .name and a
+            ...  # `reused_from`: the stored item's id); raises NotAvailable for a choice
+            ...  # that is not one of the account's candidates
 
     reuse.register(StoreSource())
 
-Already wired: once a source is registered, the application view reads the applicant's
-choice per required document from the inputs ``_reuse-<required document id>`` and
-`services.apply` asks `documents_for` for the chosen files; they count as given, go through
-the same checks as uploaded files (dossiers/uploads.py) and are attached the same way.
-
-The work left, in this app:
-
-- the application page lists `candidates(...)` under each required document, as a choice
-  (inputs ``_reuse-<required document id>``) next to the file input (template
-  eforms/apply.html, the "documents" fieldset);
-- the attached document is flagged as reused (the national index counts reused
-  documents), in the same transaction: a field on dossiers.DossierDocument that the store
-  item adds.
+The application page lists `candidates(...)` under each required document ("documents"
+fieldset of eforms/apply.html: a radio group ``_reuse-<required document id>``, "attach a
+file" or one stored paper, next to the file input). The view reads the choice and
+`services.apply` asks `documents_for` for the chosen files: they count as given, go through
+the same checks as uploaded files (dossiers/uploads.py) and are attached the same way, the
+DossierDocument marked `reused_from` the stored item in the same transaction (the national
+index counts dossiers reusing digitised data). A choice that is not the applicant's refuses
+the application (NotAvailable → a message on that document; nothing is written).
 
 See docs/eforms.md, "Reusing documents".
 """
@@ -37,6 +29,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+
+class NotAvailable(Exception):
+    """A chosen item cannot be used (not the applicant's, gone, unreadable): the message
+    says why; the application is refused."""
 
 
 @dataclass(frozen=True)
@@ -65,9 +62,20 @@ def sources() -> list[Source]:
     return list(_sources)
 
 
+def candidates_for(account, required_document) -> list[Candidate]:
+    """What the application page offers under `required_document`."""
+    if account is None:
+        return []
+    found: list[Candidate] = []
+    for source in _sources:
+        found += source.candidates(account, required_document)
+    return found
+
+
 def documents_for(procedure, required_document, account=None, selection=None) -> list:
-    """Files reused for `required_document`; none until a store is registered and the
-    applicant chose something from it."""
+    """Files reused for `required_document`; none unless a store is registered and the
+    applicant chose something from it. Raises NotAvailable for a choice that cannot be
+    used."""
     if not _sources or account is None or not selection:
         return []
     files: list = []

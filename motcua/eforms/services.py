@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -240,12 +241,18 @@ def _documents(
     """The required documents with their files, each file checked; a mandatory document
     without a file, too many files or an unacceptable one is a message on that document.
     Files reused from the personal data store (`reused`: the applicant's choice per required
-    document) count as given, once a store is plugged in (eforms/reuse.py)."""
+    document) count as given (eforms/reuse.py); a choice that is not theirs is a message."""
     documents = []
     for required in procedure.documents.all():
         key = f"doc-{required.pk}"
         given = [f for f in files.get(required.pk, []) if f is not None]
-        given += reuse.documents_for(procedure, required, account, (reused or {}).get(required.pk))
+        try:
+            given += reuse.documents_for(
+                procedure, required, account, (reused or {}).get(required.pk)
+            )
+        except reuse.NotAvailable as refused:  # a choice that is not the applicant's
+            messages.setdefault(key, []).append(str(refused))
+            continue
         if not given:
             if required.mandatory:
                 messages.setdefault(key, []).append(_("Attach this document."))
@@ -268,6 +275,8 @@ def _documents(
                     "originals": 0,
                     "copies": 0,
                     "file": upload,
+                    # Taken from the personal data store: the document is flagged reused.
+                    "reused_from": getattr(upload, "reused_from", None),
                 }
             )
     return documents
@@ -301,11 +310,13 @@ def apply(
     return_desk_id: str = "",
     token: str,
     reused: Mapping[int, object] | None = None,
+    at: datetime | None = None,
 ) -> Dossier:
     """Submit an online application for `procedure` by the citizen signed in as `user`
     (`account`: their accounts.Account). Raises NotOnline, or Refused with a message per
     field; returns the new dossier, or the one an earlier submission of the same form
-    token made."""
+    token made. `at`: when it arrived, for applications replayed from a record of the
+    past (the demo traffic); now by default."""
     from motcua.accounts.services import applicant_for
 
     if not offered_online(procedure):
@@ -315,12 +326,13 @@ def apply(
     earlier = submitted_before(user, procedure, token)
     if earlier is not None:
         return earlier
-    version = catalog_services.version_on(procedure, timezone.localdate())
+    today = timezone.localdate(at) if at is not None else timezone.localdate()
+    version = catalog_services.version_on(procedure, today)
     definition = definition_for(procedure, version)
     form = form_of(definition)
     values = account_values(account)
     data, problems = form.parse(
-        answers, timezone.localdate(), locked=form.locked(values, account.identity_verified)
+        answers, today, locked=form.locked(values, account.identity_verified)
     )
     messages = answer_messages(problems)
     documents = _documents(procedure, files, messages, account, reused)
@@ -358,6 +370,7 @@ def apply(
             idempotency_fingerprint=_fingerprint(user, procedure),
             result_delivery=delivery,
             result_address=address if delivery == ResultDelivery.POST else "",
+            **({"received_at": at} if at is not None else {}),
         )
     except dossier_services.DossierError as error:
         raise Refused({"": [str(error)]}) from error

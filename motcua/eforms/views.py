@@ -236,7 +236,14 @@ def _apply(request, procedure):
             "files_lost": files_lost,
             "token": token,
             "documents": [
-                {"document": d, "key": f"doc-{d.pk}", "errors": messages.get(f"doc-{d.pk}", [])}
+                {
+                    "document": d,
+                    "key": f"doc-{d.pk}",
+                    "errors": messages.get(f"doc-{d.pk}", []),
+                    # The applicant's stored papers that can stand for it (eforms/reuse.py).
+                    "candidates": reuse.candidates_for(account, d),
+                    "reused": request.POST.get(f"_reuse-{d.pk}", "")[:20],
+                }
                 for d in procedure.documents.all()
             ],
             "upload_accept": ",".join(f".{e}" for e in settings.MOTCUA["UPLOAD_EXTENSIONS"]),

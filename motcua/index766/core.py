@@ -61,7 +61,6 @@ GROUPS: tuple[Group, ...] = (
 # Capabilities that do not exist yet; each will feed the indicators naming it.
 NATIONAL_PORTAL_SYNC = gettext_noop("National portal sync")
 NATIONAL_DATABASE_SYNC = gettext_noop("National procedure database sync")
-PERSONAL_STORE = gettext_noop("Personal electronic data store")
 VNEID = gettext_noop("VNeID identity verification")
 FEEDBACK = gettext_noop("Feedback and complaints (PAKN)")
 RATINGS = gettext_noop("Satisfaction ratings")
@@ -105,10 +104,9 @@ INDICATORS: tuple[Spec, ...] = (
     Spec("digitised", "digitisation",
          gettext_noop("Dossiers digitised (every paper attached as a file)"), D(80), DOSSIERS),
     Spec("reused", "digitisation",
-         gettext_noop("Dossiers reusing digitised data"), D(80), DOSSIERS, PERSONAL_STORE),
+         gettext_noop("Dossiers reusing digitised data"), D(80), DOSSIERS),
     Spec("store_linked", "digitisation",
-         gettext_noop("Dossiers linked to the personal data store"), D(100), DOSSIERS,
-         PERSONAL_STORE),
+         gettext_noop("Dossiers linked to the personal data store"), D(100), DOSSIERS),
     Spec("vneid", "digitisation",
          gettext_noop("Dossiers using population data (VNeID-verified)"), D(100), DOSSIERS,
          VNEID),

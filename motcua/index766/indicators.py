@@ -33,6 +33,7 @@ from motcua.results.models import Status as ResultStatus
 from motcua.stats import factcore
 from motcua.stats import queries as stats_queries
 from motcua.stats.models import Fact
+from motcua.store.models import StoreItem
 from motcua.worktime.calendars import get_calendar
 
 RESULT = (Status.RESULT_READY, Status.RETURNED)
@@ -53,6 +54,8 @@ DRILLABLE = (
     "electronic_result",
     "paid_online",
     "handling_satisfaction",
+    "reused",
+    "store_linked",
 )
 
 
@@ -145,6 +148,20 @@ def electronic_result() -> Q:
     return Q(Exists(signed))
 
 
+def reused() -> Q:
+    """At least one of the dossier's documents was taken from the personal data store
+    (the applicant chose a stored paper instead of supplying it again) [check]."""
+    taken = DossierDocument.objects.filter(dossier=OuterRef("pk"), reused_from__isnull=False)
+    return Q(Exists(taken))
+
+
+def store_linked() -> Q:
+    """The dossier is linked to the personal data store: its papers or its result went to
+    the applicant's store, or it took a paper from it [check]."""
+    stored = StoreItem.objects.filter(dossier=OuterRef("pk"))
+    return Q(Exists(stored)) | reused()
+
+
 def charged_fees() -> Q:
     """The dossier owes fees: its procedure has a fee that is not zero (or that varies), or
     fees were recorded for it; not when the desk set them to nothing (an exemption), nor
@@ -178,6 +195,10 @@ def dossier_sets(key: str, p: Period) -> tuple[Q, Q]:
         return finished_in(p), electronic_result()
     if key == "paid_online":
         return received_in(p) & charged_fees(), paid_online()
+    if key == "reused":
+        return received_in(p), reused()
+    if key == "store_linked":
+        return received_in(p), store_linked()
     raise KeyError(key)
 
 
@@ -266,6 +287,22 @@ def _signed_results(agency, p: Period) -> int:
     if agency is None:
         return rows.filter(dossier__parent__isnull=True).count()
     return rows.filter(dossier__performing_agency=agency).count()
+
+
+def _store_counts(agency, p: Period) -> dict[str, core.Count]:
+    """Dossiers received in the period that reused a stored paper, and that are linked to
+    the personal data store: one aggregation over the period's dossiers (the index on
+    (performing agency, received_at); each test an indexed EXISTS)."""
+    base = received_in(p)
+    row = scoped_dossiers(agency).aggregate(
+        received=Count("id", filter=base),
+        reused=Count("id", filter=base & reused()),
+        linked=Count("id", filter=base & store_linked()),
+    )
+    return {
+        "reused": core.Count(row["reused"], row["received"]),
+        "store_linked": core.Count(row["linked"], row["received"]),
+    }
 
 
 def _online(scope: str, level: int | None) -> bool:
@@ -425,6 +462,7 @@ def _payment_counts(agency, p: Period) -> dict[str, core.Count]:
 def counts(agency: Agency | None, p: Period) -> dict[str, core.Count]:
     result = _dossier_counts(agency, p)
     result.update(_payment_counts(agency, p))
+    result.update(_store_counts(agency, p))
     result["handling_time"] = _handling_time(agency, p)
     result.update(_procedure_counts(agency, p))
     result["announced_on_time"] = _announcement(agency, p)

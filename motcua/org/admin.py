@@ -9,7 +9,15 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from motcua.org import services
-from motcua.org.models import AdminUnit, AdminUnitChange, Agency, Desk, Officer, User
+from motcua.org.models import (
+    AdminUnit,
+    AdminUnitChange,
+    Agency,
+    AgencySuccession,
+    Desk,
+    Officer,
+    User,
+)
 
 
 @admin.register(AdminUnit)
@@ -56,11 +64,30 @@ class AgencyForm(forms.ModelForm):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     form = AgencyForm
-    list_display = ("name", "code", "kind", "level", "admin_unit")
+    list_display = ("name", "code", "kind", "level", "admin_unit", "valid_from", "valid_to")
     list_filter = ("kind", "level")
     search_fields = ("name", "short_name", "code")
     autocomplete_fields = ("parent", "admin_unit")
     inlines = [DeskInline]
+
+
+@admin.register(AgencySuccession)
+class AgencySuccessionAdmin(admin.ModelAdmin):
+    """Read only: written when an agency closes (reorg.services; docs/reorganisation.md).
+    The organisation on any date, with predecessors and successors: /office/organisation/."""
+
+    list_display = ("effective_on", "predecessor", "successor")
+    search_fields = ("predecessor__name", "predecessor__code", "successor__name", "successor__code")
+    list_select_related = ("predecessor", "successor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Desk)

@@ -136,6 +136,40 @@ class Agency(models.Model):
         return self.name
 
 
+class AgencySuccession(models.Model):
+    """An agency closed and another took over its work (a merger, the 2025 reorganisation).
+
+    The chain of these rows is an agency's history: its predecessors and successors."""
+
+    predecessor = models.ForeignKey(
+        Agency,
+        verbose_name=_("predecessor"),
+        on_delete=models.PROTECT,
+        related_name="successions",
+    )
+    successor = models.ForeignKey(
+        Agency,
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        related_name="successions_from",
+    )
+    effective_on = models.DateField(_("effective on"))
+    instrument = models.CharField(_("legal instrument"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("agency succession")
+        verbose_name_plural = _("agency successions")
+        ordering = ["effective_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "effective_on"], name="agency_one_successor_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on})"
+
+
 class Desk(models.Model):
     """A one-stop desk (Bộ phận một cửa) of an agency, possibly hosted at the Service Center."""
 

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from motcua.core import audit
 from motcua.org import permissions
 from motcua.org.constants import Level, Role
-from motcua.org.models import AdminUnit, AdminUnitChange, Agency, Desk, Officer, User
+from motcua.org.models import (
+    AdminUnit,
+    AdminUnitChange,
+    Agency,
+    AgencySuccession,
+    Desk,
+    Officer,
+    User,
+)
 
 LEVEL_BY_TYPE = {
     "Tỉnh": Level.PROVINCE,
@@ -23,6 +31,7 @@ LEVEL_BY_TYPE = {
     "Xã": Level.COMMUNE,
     "Phường": Level.COMMUNE,
     "Thị trấn": Level.COMMUNE,
+    "Đặc khu": Level.COMMUNE,  # the special zones (islands) of the 2025 map
 }
 
 
@@ -120,6 +129,70 @@ def reclassify_unit(
     return new
 
 
+def _change_kind(before: list[AdminUnit], after: AdminUnit) -> str:
+    if len(before) > 1:
+        return AdminUnitChange.Kind.MERGE
+    old = before[0]
+    if old.name != after.name or old.unit_type != after.unit_type:
+        return AdminUnitChange.Kind.RENAME
+    return AdminUnitChange.Kind.MOVE
+
+
+@transaction.atomic
+def close_units(codes, day: date) -> list[AdminUnit]:
+    """Close the open rows of `codes` on `day` (first of several steps of one instrument:
+    close every old row before opening the new ones, since a new unit may take the code of
+    an old one)."""
+    closed = []
+    for code in codes:
+        unit = open_unit(code)
+        if unit.valid_from is not None and unit.valid_from >= day:
+            raise ValidationError(
+                _("Unit %(code)s began on or after %(day)s and cannot close then.")
+                % {"code": code, "day": day}
+            )
+        unit.valid_to = day
+        unit.save(update_fields=["valid_to"])
+        closed.append(unit)
+    return closed
+
+
+@transaction.atomic
+def open_successor_unit(
+    before: list[AdminUnit], code, name, unit_type, parent, day, instrument="", actor=None
+) -> AdminUnit:
+    """Open unit `code` on `day` as the successor of the (closed) rows `before`, recorded as
+    a dated change (merge, rename or move)."""
+    after = AdminUnit.objects.create(
+        code=code,
+        name=name,
+        unit_type=unit_type,
+        level=LEVEL_BY_TYPE[unit_type],
+        parent=parent,
+        valid_from=day,
+    )
+    change = AdminUnitChange.objects.create(
+        effective_on=day, kind=_change_kind(before, after), instrument=instrument
+    )
+    change.before.set(before)
+    change.after.set([after])
+    audit.record(
+        f"admin_unit.{change.kind}", change, actor, summary=name, codes=[u.code for u in before]
+    )
+    return after
+
+
+@transaction.atomic
+def dissolve_units(units: list[AdminUnit], day: date, instrument="", note="", actor=None):
+    """Record that closed `units` (the districts in 2025) have no successor unit."""
+    change = AdminUnitChange.objects.create(
+        effective_on=day, kind=AdminUnitChange.Kind.DISSOLVE, instrument=instrument, note=note
+    )
+    change.before.set(units)
+    audit.record("admin_unit.dissolve", change, actor, summary=note, codes=[u.code for u in units])
+    return change
+
+
 @transaction.atomic
 def create_agency(actor=None, **fields) -> Agency:
     from motcua.dossiers.codes import identifier_scheme
@@ -129,6 +202,65 @@ def create_agency(actor=None, **fields) -> Agency:
     agency = Agency.objects.create(**fields)
     audit.record("agency.created", agency, actor, summary=agency.name)
     return agency
+
+
+def in_force(agency: Agency, day: date) -> bool:
+    return (agency.valid_from is None or agency.valid_from <= day) and (
+        agency.valid_to is None or agency.valid_to > day
+    )
+
+
+def successor_on(agency: Agency, day: date) -> Agency:
+    """The agency doing `agency`'s work on `day`: itself while in force, else the end of
+    its chain of successors (AgencySuccession) that is in force; itself if none is."""
+    seen = {agency.pk}
+    here = agency
+    while not in_force(here, day):
+        step = (
+            AgencySuccession.objects.filter(predecessor=here, effective_on__lte=day)
+            .select_related("successor")
+            .order_by("-effective_on")
+            .first()
+        )
+        if step is None or step.successor_id in seen:
+            return agency
+        seen.add(step.successor_id)
+        here = step.successor
+    return here
+
+
+@transaction.atomic
+def close_agency(
+    agency: Agency, successor: Agency, day: date, instrument: str = "", actor=None
+) -> AgencySuccession:
+    """Close `agency` on `day` (the first day it no longer applies) and record `successor`
+    as taking over its work; the agency's row and history stay."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.valid_to is not None and agency.valid_to <= day:
+        raise ValidationError(_("%(agency)s is already closed.") % {"agency": agency})
+    agency.valid_to = day
+    agency.save(update_fields=["valid_to"])
+    succession = AgencySuccession.objects.create(
+        predecessor=agency, successor=successor, effective_on=day, instrument=instrument
+    )
+    audit.record(
+        "agency.closed",
+        agency,
+        actor,
+        summary=str(agency),
+        valid_to=day.isoformat(),
+        successor=successor.code,
+    )
+    return succession
+
+
+@transaction.atomic
+def close_desk(desk: Desk, actor=None) -> Desk:
+    """A desk no longer receives dossiers; its row stays (dossiers name it)."""
+    desk.is_active = False
+    desk.save(update_fields=["is_active"])
+    audit.record("desk.closed", desk, actor, summary=desk.name)
+    return desk
 
 
 @transaction.atomic
@@ -314,3 +446,37 @@ def end_post(officer: Officer, valid_to: date, *, actor=None) -> Officer:
     sync_access(user)
     audit.record("officer.post_ended", officer, actor, summary=str(officer), **_period(officer))
     return officer
+
+
+def successors_on(day: date) -> dict[int, int]:
+    """{closed agency id: the id of the agency doing its work on `day`} for every agency not
+    in force on `day` whose chain of successions reaches one that is (two queries; what
+    `successor_on` answers for one agency, for all at once — the reports' crosswalk)."""
+    rows = Agency.objects.order_by().values_list("id", "valid_from", "valid_to")
+    force = {pk: (lo is None or lo <= day) and (hi is None or hi > day) for pk, lo, hi in rows}
+    steps: dict[int, int] = {}
+    for pred, succ in (
+        AgencySuccession.objects.filter(effective_on__lte=day)
+        .order_by("predecessor_id", "effective_on")
+        .values_list("predecessor_id", "successor_id")
+    ):
+        steps[pred] = succ  # the latest succession of each predecessor wins
+    out = {}
+    for agency_id, in_force_now in force.items():
+        if in_force_now or agency_id not in steps:
+            continue
+        here, seen = agency_id, {agency_id}
+        while not force.get(here, False):
+            nxt = steps.get(here)
+            if nxt is None or nxt in seen:
+                break
+            seen.add(nxt)
+            here = nxt
+        if force.get(here, False):
+            out[agency_id] = here
+    return out
+
+
+def with_predecessors(agency_ids: frozenset[int], day: date) -> frozenset[int]:
+    """The agencies and every closed agency whose work they do on `day`."""
+    return agency_ids | {old for old, new in successors_on(day).items() if new in agency_ids}

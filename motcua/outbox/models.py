@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("Text message")  # recipient: +84…, sent by the SMS provider (outbox/sms.py)
+    # A request to another system (e.g. a postal operator's API): recipient is the name of
+    # the registered call (services.register_call), retried with back-off like a message.
+    CALL = "call", _("Call to another system")
 
 
 class Status(models.TextChoices):

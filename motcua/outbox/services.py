@@ -55,7 +55,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def mask(recipient: str, channel: str = Channel.EMAIL) -> str:
-    """nguyenvana@example.vn → ng********@example.vn; 0912345678 → *******678"""
+    """nguyenvana@example.vn → ng********@example.vn; 0912345678 → *******678; a call's
+    name (not personal data) as it is"""
+    if channel == Channel.CALL:
+        return recipient
     if channel == Channel.EMAIL:
         name, _at, domain = recipient.partition("@")
         return f"{name[:2]}{'*' * max(len(name) - 2, 1)}@{domain}"
@@ -76,9 +79,32 @@ def _send_sms(message: Message) -> None:
     sms.send(message.recipient, message.body, reference=message.dedupe_key)
 
 
+class CallRejected(Exception):
+    """The other system refused a call for good (a retry would be refused the same way)."""
+
+
+# Calls to other systems by name (`recipient` of a `call` message): the function takes the
+# message and raises to have it retried (CallRejected: failed at once). Apps register theirs
+# in AppConfig.ready, e.g. register_call("postal.create_order", send_order).
+CALLS: dict = {}
+
+
+def register_call(name: str, function) -> None:
+    if CALLS.get(name, function) is not function:
+        raise ValueError(f"outbox call {name!r} is registered twice")
+    CALLS[name] = function
+
+
+def _send_call(message: Message) -> None:
+    function = CALLS.get(message.recipient)
+    if function is None:
+        raise LookupError(f"no outbox call named {message.recipient!r}")
+    function(message)
+
+
 # How each channel is sent: e-mail through Django's backend, text messages through the SMS
-# provider chosen by settings.SMS (outbox/sms.py).
-SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+# provider chosen by settings.SMS (outbox/sms.py), calls by their registered function.
+SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.CALL: _send_call}
 
 
 # --- Writing ---------------------------------------------------------------------------------
@@ -104,6 +130,8 @@ def enqueue(
         raise ValueError("A message needs a recipient")
     if channel == Channel.SMS:
         recipient = sms.normalise_phone(recipient)  # InvalidPhone (a ValueError): no row
+    if channel == Channel.CALL and recipient not in CALLS:
+        raise ValueError(f"No outbox call named {recipient!r}")
     if context and RESERVED & context.keys():
         raise ValueError(f"Context keys {sorted(RESERVED)} are the outbox's own")
     existing = Message.objects.filter(dedupe_key=dedupe_key).first()
@@ -314,7 +342,7 @@ def _describe(exc: Exception, message: Message) -> str:
 def _permanent(exc: Exception) -> bool:
     """Errors that no retry will cure: every recipient refused with a 5xx code, a bad header,
     a text message the SMS provider refused (4xx) or a number that is not a mobile one."""
-    if isinstance(exc, BadHeaderError | sms.SmsRejected | sms.InvalidPhone):
+    if isinstance(exc, BadHeaderError | sms.SmsRejected | sms.InvalidPhone | CallRejected):
         return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
         return all(code >= 500 for code, _msg in exc.recipients.values())

@@ -36,7 +36,7 @@ def build(options: dict) -> dict:
         unit = Agency.objects.filter(code=code).first()
         if unit is None:
             raise CommandError(f"No agency has the code {code!r}.")
-    scope = queries.scope_for(None, period, unit=unit)
+    scope = queries.scope_for(None, period, unit=unit, crosswalk=bool(options.get("crosswalk")))
     return queries.build(period, scope)
 
 

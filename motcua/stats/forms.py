@@ -54,6 +54,14 @@ class ReportFilterForm(forms.Form):
         label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
     )
     sector = CodeField(label=_("Sector (code)"))
+    crosswalk = forms.BooleanField(
+        label=_("Closed agencies under their successors"),
+        required=False,
+        help_text=_(
+            "After a reorganisation: count the figures of agencies closed by the end of the "
+            "period under the agency that took over their work."
+        ),
+    )
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:

@@ -22,6 +22,7 @@ from motcua.catalog.models import Sector
 from motcua.dossiers.models import Channel, Dossier, SupplementRequest, Timeliness
 from motcua.dossiers.permissions import posts, sees_all
 from motcua.dossiers.workflow import Status
+from motcua.org import services as org_services
 from motcua.org.models import Agency
 from motcua.stats import factcore, form06a, form07b
 from motcua.stats.models import Fact, FactOpenings
@@ -62,6 +63,9 @@ class Scope:
     agency_ids: frozenset[int] | None = None
     tier: str = ""
     sector_id: int | None = None
+    # The crosswalk: agencies closed by the period's end are counted under their successor
+    # in force then (a reorganisation; docs/reorganisation.md "Reports").
+    crosswalk: bool = False
 
 
 def metric_filters(period: Period) -> dict[str, Q]:
@@ -335,13 +339,29 @@ def intersect(a: frozenset[int] | None, b: frozenset[int] | None) -> frozenset[i
     return a & b
 
 
+def crosswalked(cells: list[form06a.Cell], successors: dict[int, int]) -> list[form06a.Cell]:
+    """The cells with each closed agency's counts added to its successor's."""
+    merged: dict[tuple, dict[str, int]] = {}
+    for cell in cells:
+        key = (successors.get(cell.agency_id, cell.agency_id), cell.sector_id)
+        counts = merged.setdefault(key, dict.fromkeys(cell.counts, 0))
+        for name, n in cell.counts.items():
+            counts[name] += n
+    return [form06a.Cell(agency, sector, counts) for (agency, sector), counts in merged.items()]
+
+
 def build(period: Period, scope: Scope) -> dict:
     """The report of the period for the scope (a handful of queries in all)."""
     cells = count_cells(period, scope)
+    successors = org_services.successors_on(period.end) if scope.crosswalk else {}
+    if successors:
+        cells = crosswalked(cells, successors)
     counted = {c.agency_id for c in cells}
     listed = agencies_of_period(period).filter(Q(id__in=counted) | Q(kind__in=REPORTING_KINDS))
     if scope.agency_ids is not None:
         listed = listed.filter(id__in=scope.agency_ids)
+    if successors:  # closed agencies appear under their successors only
+        listed = listed.exclude(id__in=successors)
     if scope.tier:
         listed = listed.filter(level=scope.tier)
     found = {a.id: a for a in listed.only("id", "code", "name", "level", "kind", "parent_id")}
@@ -361,18 +381,29 @@ def build(period: Period, scope: Scope) -> dict:
 
 
 def scope_for(
-    user, period: Period, *, agency=None, unit=None, group=None, tier="", sector=None
+    user,
+    period: Period,
+    *,
+    agency=None,
+    unit=None,
+    group=None,
+    tier="",
+    sector=None,
+    crosswalk=False,
 ) -> Scope:
     """The scope a user asked for, narrowed to what they may see: `unit` and `group` are
     each an agency and the units under it, `agency` exactly one agency; user None (the
-    command) sees all."""
+    command) sees all. With the crosswalk, an agency in the scope brings the closed agencies
+    whose work it does at the period's end."""
     ids = allowed_agency_ids(user)
     for top in (unit, group):
         if top is not None:
             ids = intersect(ids, subtree(top, period))
     if agency is not None:
         ids = intersect(ids, frozenset({agency.pk}))
-    return Scope(ids, tier or "", sector.pk if sector is not None else None)
+    if crosswalk and ids is not None:
+        ids = org_services.with_predecessors(ids, period.end)
+    return Scope(ids, tier or "", sector.pk if sector is not None else None, crosswalk)
 
 
 # --- Biểu 07b ----------------------------------------------------------------------------------

@@ -36,7 +36,12 @@ def dossier_report(request):
     data = form.cleaned_data
     period = queries.Period(data["start"], data["end"])
     scope = queries.scope_for(
-        request.user, period, unit=data["agency"], tier=data["tier"], sector=data["sector"]
+        request.user,
+        period,
+        unit=data["agency"],
+        tier=data["tier"],
+        sector=data["sector"],
+        crosswalk=data["crosswalk"],
     )
     report = queries.build(period, scope)
     fmt = request.GET.get("format", "")
@@ -54,6 +59,8 @@ def dossier_report(request):
         base["tier"] = data["tier"]
     if data["sector"] is not None:
         base["sector"] = data["sector"].code
+    if data["crosswalk"]:
+        base["crosswalk"] = "on"
     list_url = reverse("stats:list")
     lines = []
     for line in form06a.lines(report):
@@ -113,6 +120,7 @@ def dossier_list(request):
         group=data["group"],
         tier=data["tier"],
         sector=data["sector"],
+        crosswalk=data["crosswalk"],
     )
     queryset = (
         visible_dossiers(request.user, queries.dossiers(period, scope, data["metric"]))

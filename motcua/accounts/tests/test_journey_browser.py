@@ -2,7 +2,8 @@
 Chromium), on a desktop and on a 390 px phone:
 
 a citizen signs in through the development identity provider, applies online for a level-4
-procedure with two papers (one uploaded, one reused from her personal data store), pays the
+procedure with two papers (one uploaded, one reused from her personal data store: the scan of
+her identity paper from a dossier she filed at the counter last year), pays the
 fee through the development gateway; the desk accepts the dossier; the specialist asks for a
 supplement and she answers it online; the leader signs the result; she downloads the signed
 PDF from My dossiers and the public verification page confirms its signature.
@@ -30,6 +31,8 @@ from motcua.payments.tests.conftest import gateway  # noqa: F401 - fixture
 from motcua.results.models import ResultDocument
 from motcua.results.models import Status as ResultStatus
 from motcua.results.tests.conftest import certs, demo_authority  # noqa: F401 - fixtures
+from motcua.store.models import StoreItem
+from motcua.store.tests.factories import person, received_at_desk
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,6 +74,9 @@ def test_a_citizen_applies_pays_supplements_and_verifies_her_signed_result(
     procedure = level_4(province.procedure)
     declaration, identity = procedure.documents.order_by("position")[:2]
     officer = province.officer
+    # Last year at the counter, under her ID number: her papers were scanned into her store.
+    earlier = received_at_desk(province, person(NGOC, "Trần Thị Bích Ngọc"))
+    stored = StoreItem.objects.get(dossier=earlier, required_document=identity)
     context = browser.new_context(
         locale="vi-VN", viewport={"width": width, "height": 860}, accept_downloads=True
     )
@@ -96,16 +102,21 @@ def test_a_citizen_applies_pays_supplements_and_verifies_her_signed_result(
     assert page.locator("#id_applicant_name").input_value() == account.full_name
     page.fill("#id_request", "Cấp Phiếu lý lịch tư pháp số 1 để bổ sung hồ sơ xin việc.")
     page.set_input_files(f"#id_file-{declaration.pk}", files=[pdf("to-khai.pdf")])
-    page.set_input_files(f"#id_file-{identity.pk}", files=[pdf("can-cuoc.pdf")])
+    # The identity paper: not uploaded again, taken from her store.
+    offer = page.locator(f"#reuse-{identity.pk}")
+    assert earlier.code in offer.inner_text()
+    offer.locator(f"input[name='_reuse-{identity.pk}'][value='{stored.pk}']").check()
     page.check("input[name=_delivery][value=electronic]")
     page.check("#id_declaration")
     page.click("button.primary")
     page.wait_for_url("**/apply/sent/**")
     fits(page, width)
-    dossier = Dossier.objects.get()
+    dossier = Dossier.objects.exclude(pk=earlier.pk).get()
     assert page.locator("#dossier-code").inner_text() == dossier.code
     assert dossier.channel == Channel.ONLINE and dossier.status == Status.SUBMITTED
     assert dossier.applicant.user == account.user
+    reused = dossier.documents.get(required_document=identity)
+    assert reused.reused_from == stored and reused.file  # her own copy, flagged reused
 
     # She pays the fee from My dossiers, through the development gateway.
     page.goto(f"{base}/my/dossiers/{dossier.code}/")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from motcua.catalog import services
 from motcua.catalog.constants import DurationUnit
+from motcua.catalog.demo.fees import fees_for
 
 DATA = Path(__file__).parent / "data"
 FIGURES_LEVELS = ("province", "district", "commune")
@@ -440,7 +441,7 @@ def _text(p: Plan, sectors: dict, agencies: dict, meta: dict, durations: tuple) 
         "sector": {"code": sector["code"], "name": sector["name"]},
         "agency": agency_code,
         "documents": documents,
-        "fees": [],
+        "fees": fees_for(p.name, p.level),
     }
 
 

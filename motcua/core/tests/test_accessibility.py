@@ -16,7 +16,10 @@ from motcua.core.tests.browser import WIDER_THAN
 from motcua.dossiers.tests.factories import PDF, make_province
 from motcua.eforms import services as eforms_services
 from motcua.eforms.tests.factories import HOUSEHOLD_SCHEMA, HOUSEHOLD_UI, make_citizen
+from motcua.org.constants import Role
+from motcua.org.models import User
 from motcua.payments.tests.factories import dossier_for
+from motcua.store.tests.factories import person, received_at_desk
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,7 +141,15 @@ def portal(live_server, settings, tmp_path):
     citizen = make_citizen()
     dossier = dossier_for(province, citizen.user)
     asked = awaiting_supplement(province, citizen, items="Bổ sung bản sao giấy khai sinh")
-    return {"procedure": procedure, "user": citizen.user, "dossier": dossier, "asked": asked}
+    # Papers scanned at the desk under the citizen's ID number: their personal data store.
+    stored = received_at_desk(province, person(citizen.id_number)).store_items.first()
+    return {
+        "procedure": procedure,
+        "user": citizen.user,
+        "dossier": dossier,
+        "asked": asked,
+        "stored": stored,
+    }
 
 
 def test_every_portal_page_passes_axe_and_fits_a_phone(browser, live_server, portal):
@@ -164,6 +175,9 @@ def test_every_portal_page_passes_axe_and_fits_a_phone(browser, live_server, por
         f"/my/dossiers/{portal['asked'].code}/",  # the supplement form
         f"/payments/{dossier.code}/",
         "/my/notifications/",  # the channels for messages
+        "/my/store/",  # the personal data store, with a stored paper
+        f"/my/store/{portal['stored'].pk}/delete/",  # its deletion's confirmation
+        "/my/data/",  # the data subject's export and correction request
     ]
     found = []
     visited = 0
@@ -305,3 +319,26 @@ def test_the_lookup_and_the_application_work_from_the_keyboard(browser, live_ser
     assert "id_declaration" in controls and submit in controls, controls
     assert_keyboard_reaches_all(page, form, submit)
     context.close()
+
+
+def test_the_desks_pages_pass_axe(browser, live_server, portal):
+    """The one-stop desk's own pages, on an office screen: the queue (with its filters), the
+    receipt form, a dossier, the postal orders."""
+    dossier = portal["dossier"]
+    desk = dossier.received_desk
+    officer = User.objects.get(posts__desk=desk, posts__role=Role.DESK_OFFICER)
+    context = context_for(browser, live_server, 1280, officer)
+    page = context.new_page()
+    found = []
+    for path in (
+        "/office/",
+        "/office/?status=received&sort=received&q=Nguy%E1%BB%85n",
+        f"/office/receive/?procedure={portal['procedure'].code}",
+        f"/office/dossiers/{dossier.code}/",
+        "/office/postal/",
+    ):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, (path, response.status)
+        found += problems(page, 1280)
+    context.close()
+    assert found == [], "\n".join(found)

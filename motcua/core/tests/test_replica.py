@@ -21,9 +21,11 @@ def province():
 
 def routed(client, method: str, url: str, **data) -> tuple[int, list[str], list[str]]:
     """(status, SQL on the primary, SQL on the replica) of one request."""
-    with CaptureQueriesContext(connections["default"]) as primary:
-        with CaptureQueriesContext(connections["replica"]) as replica:
-            response = getattr(client, method)(url, data)
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = getattr(client, method)(url, data)
     sql = lambda ctx: [q["sql"] for q in ctx.captured_queries]  # noqa: E731
     return response.status_code, sql(primary), sql(replica)
 
@@ -60,9 +62,7 @@ def test_without_a_replica_everything_stays_on_the_primary(client, settings, pro
     assert status == 200 and replica == [] and touches(primary, "stats_fact")
 
 
-def test_the_work_queue_the_dossier_page_and_writes_stay_on_the_primary(
-    client, settings, province
-):
+def test_the_work_queue_the_dossier_page_and_writes_stay_on_the_primary(client, settings, province):
     settings.MOTCUA_READ_REPLICA = True
     dossier = receive_at_counter(province)
     client.force_login(province.officer("justice", Role.DESK_OFFICER))

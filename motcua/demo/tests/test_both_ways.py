@@ -8,12 +8,14 @@ import pytest
 from django.db import transaction
 from django.forms.models import model_to_dict
 
+from motcua.accounts.models import Account
 from motcua.demo import life, through_services
 from motcua.demo.org import Org
 from motcua.demo.tests.conftest import make_plan
 from motcua.demo.writer import BulkWriter
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.workflow import Action, Status
+from motcua.eforms.models import FormRecord
 from motcua.org.constants import Level
 from motcua.stats.models import Fact
 
@@ -31,6 +33,11 @@ def snapshot(dossier) -> list[dict]:
         row["facts"] = d.facts  # what it adds to the statistics' fact table
         row["parent"] = d.parent.code if d.parent_id else None
         row["applicant"] = model_to_dict(d.applicant, exclude=["id"])
+        # What the portal adds to an online dossier (through_portal).
+        row["eform"] = FormRecord.objects.filter(dossier=d).exists()
+        row["verified_account"] = Account.objects.filter(
+            user_id=d.applicant.user_id, identity_verified=True
+        ).exists()
         row["documents"] = [
             {**model_to_dict(doc, exclude=["id", "dossier", "file"]), "at": doc.uploaded_at}
             for doc in d.documents.order_by("id")
@@ -91,6 +98,52 @@ def differences(a: list[dict], b: list[dict]) -> list:
     return found
 
 
+def through_portal(by_services: list[dict], in_bulk: list[dict]) -> None:
+    """An online plan comes through the portal's service (demo/online.py): what the portal
+    adds by design is checked here, then left out of the comparison. The applicant is the
+    citizen's account (VNeID-verified) and submitted it; every paper is attached as a PDF,
+    so the dossier counts as digitised; the form token is its idempotency key; the result
+    is collected at the desk; the fee is due from the procedure's lines until paid."""
+    made, bulk = by_services[0], in_bulk[0]
+    user = made["applicant"].pop("user")
+    assert user is not None and bulk["applicant"].pop("user") is None
+    assert (made.pop("verified_account"), bulk.pop("verified_account")) == (True, False)
+    assert (made.pop("eform"), bulk.pop("eform")) == (True, False)
+    assert made["events"][0]["actor"] == user and made["events"][0]["action"] == "submit"
+    bulk["events"][0]["actor"] = user
+    assert made["documents"]
+    assert all(d["content_type"] == "application/pdf" for d in made["documents"])
+    for doc in [*made["documents"], *bulk["documents"]]:
+        for key in ("originals", "copies", "content_type", "size"):
+            doc.pop(key)
+    assert made["idempotency_key"].startswith(f"eform:{user}:")
+    assert made["result_delivery"] == "desk"
+    for key in ("idempotency_key", "idempotency_fingerprint", "result_delivery", "fee_amount"):
+        made.pop(key), bulk.pop(key)
+    # The fact table differs only by the digitised flag (index 4 of each fact).
+    assert all(f[4] for f in made["facts"]) and not any(f[4] for f in bulk["facts"])
+    assert [f[:4] + f[5:] for f in made.pop("facts")] == [f[:4] + f[5:] for f in bulk.pop("facts")]
+    made.pop("fact_table"), bulk.pop("fact_table")
+
+
+def through_post(by_services: list[dict], in_bulk: list[dict]) -> None:
+    """A postal plan comes through the postal services (demo/postal.py): its dossier is
+    submitted when the pickup order is delivered, under the order's idempotency key, with
+    where the applicant asked the result to go; the rest is the bulk writer's."""
+    made, bulk = by_services[0], in_bulk[0]
+    assert made["idempotency_key"].startswith("postal:BC")
+    assert made["result_delivery"] in ("desk", "post")
+    for key in ("idempotency_key", "idempotency_fingerprint", "result_delivery", "result_address"):
+        made.pop(key), bulk.pop(key)
+    for event in made["events"]:  # the return names the delivery order it made
+        if event["action"] == "return_result" and made_by_post(event):
+            event["data"].pop("postal_order")
+
+
+def made_by_post(event) -> bool:
+    return str(event["data"].get("postal_order", "")).startswith("BC")
+
+
 KINDS = [
     # tier, channel, kind, the shares of life.py forced to 1 (variants)
     (Level.PROVINCE, Channel.COUNTER, "normal", ()),
@@ -105,6 +158,7 @@ KINDS = [
     (Level.COMMUNE, Channel.COUNTER, "withdrawn", ()),
     (Level.DISTRICT, Channel.ONLINE, "incomplete", ()),
     (Level.PROVINCE, Channel.POST, "refused_at_check", ()),
+    (Level.PROVINCE, Channel.POST, "normal", ()),  # result by post: a delivery order
     (Level.COMMUNE, Channel.ONLINE, "withdrawn_at_check", ()),
     (Level.PROVINCE, Channel.ONLINE, "normal", ("LATE_COLLECTION_SHARE",)),
     (Level.COMMUNE, Channel.COUNTER, "chain", ()),
@@ -120,6 +174,10 @@ def test_a_bulk_made_dossier_equals_one_made_by_the_services(
     plan = make_plan(level, channel, kind, longest="LATE_REQUEST_SHARE" in forced)
     by_services, in_bulk = both_ways(plan)
     assert len(by_services) == (4 if kind == "chain" else 1)
+    if channel == Channel.ONLINE:
+        through_portal(by_services, in_bulk)
+    if channel == Channel.POST:
+        through_post(by_services, in_bulk)
     assert differences(by_services, in_bulk) == []
     first = by_services[0]
     if kind in ("supplemented", "closed", "supplement_withdrawn", "incomplete"):

@@ -33,8 +33,9 @@ A, S = Action, Status
 
 def system_made(dossier, event) -> bool:
     """Events the services append as a consequence, with no permission asked: a submission
-    by the applicant, a chain part opened or sent back, the parent told all parts are in."""
-    if event.action == A.SUBMIT and event.actor_id is None:
+    by the applicant (by post, or online signed in with their own account), a chain part
+    opened or sent back, the parent told all parts are in."""
+    if event.action == A.SUBMIT and event.actor_id in (None, dossier.applicant.user_id):
         return True
     if dossier.parent_id and event.action in (A.RECEIVE, A.RETURN_RESULT):
         return True

@@ -123,8 +123,8 @@ def test_everything_at_its_threshold_scores_the_points_of_the_computed_indicator
     full = {key: Count(1, 1) for key in core.SPECS}
     report = core.evaluate(full)
     # Out of reach without data: 4.5 × 2 (transparency)
-    # + 4.4 × 3 (digitisation) + 6 × 2 (satisfaction) = 34.2.
-    assert report["points"] == 100 - D("34.2") == D("65.80")
+    # + 4.4 × 1 (digitisation: VNeID) + 6 × 2 (satisfaction) = 25.4.
+    assert report["points"] == 100 - D("25.4") == D("74.60")
 
 
 def hours(n):

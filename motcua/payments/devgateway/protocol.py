@@ -65,7 +65,7 @@ def format_time(value: datetime) -> str:
 def parse_time(text: str) -> datetime | None:
     try:
         return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=VN).astimezone(UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # year 1 at +07 is before year 1 in UTC
         return None
 
 

@@ -51,3 +51,21 @@ def test_what_is_signed_verifies_and_its_fingerprint_ignores_order(fields):
     assert signing.verify(message, "secret")
     reordered = dict(reversed(list(message.items())))
     assert signing.fingerprint(reordered) == signing.fingerprint(message)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("20261206093000", "2026-12-06T02:30:00+00:00"),  # 09:30 in Hà Nội
+        ("99991231235959", "9999-12-31T16:59:59+00:00"),
+        ("00010101000000", None),  # before year 1 in UTC: not a time, not a crash
+        ("00010101080000", "0001-01-01T01:00:00+00:00"),
+        ("20261332000000", None),
+        ("", None),
+    ],
+)
+def test_gateway_times_are_read_or_refused(text, expected):
+    from motcua.payments.devgateway.protocol import parse_time
+
+    parsed = parse_time(text)
+    assert (parsed.isoformat() if parsed else None) == expected

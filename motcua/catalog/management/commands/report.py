@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", type=_day, help="First day of the period.")
         parser.add_argument("--to", dest="end", type=_day, help="Last day of the period.")
         parser.add_argument("--agency", help="Only this agency (its code) and its units.")
+        parser.add_argument(
+            "--crosswalk",
+            action="store_true",
+            help="dossiers: closed agencies' figures under their successors (a reorganisation).",
+        )
         parser.add_argument("--output", help="Write xlsx/pdf to this file (default stdout).")
 
     def handle(self, name, **options):
