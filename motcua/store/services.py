@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from motcua.accounts import services as accounts_services
 from motcua.core import audit
 from motcua.core.text import fold
 from motcua.store.models import (
@@ -438,21 +439,8 @@ def _copy_of(item: StoreItem) -> ContentFile:
 
 # --- The data subject's rights (Luật 91/2025/QH15, Nghị định 356/2025/NĐ-CP) ------------------
 
-ACCOUNT_EXPORT = (
-    "kind",
-    "full_name",
-    "id_number",
-    "tax_code",
-    "birth_date",
-    "phone",
-    "email",
-    "address",
-    "representative",
-    "identity_verified",
-    "created_at",
-    "signed_in_at",
-)
-APPLICANT_EXPORT = ("kind", "full_name", "id_number", "tax_code", "phone", "email", "address")
+ACCOUNT_EXPORT = (*accounts_services.ACCOUNT_FIELDS, "created_at", "signed_in_at")
+APPLICANT_EXPORT = accounts_services.APPLICANT_FIELDS
 DOSSIER_EXPORT = (
     "code",
     "channel",

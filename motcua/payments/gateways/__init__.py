@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from django.conf import settings
+from motcua.core.adapters import Registry
 
 
 class Outcome(StrEnum):
@@ -90,35 +90,4 @@ class PaymentGateway:
         return None
 
 
-class Registry:
-    def __init__(self):
-        self._classes: dict[str, type[PaymentGateway]] = {}
-
-    def register(self, key: str):
-        def decorator(cls: type[PaymentGateway]) -> type[PaymentGateway]:
-            if key in self._classes and self._classes[key] is not cls:
-                raise ValueError(f"payment gateway {key!r} is registered twice")
-            cls.key = key
-            self._classes[key] = cls
-            return cls
-
-        return decorator
-
-    def keys(self) -> list[str]:
-        return list(self._classes)
-
-    def enabled_keys(self) -> list[str]:
-        configured = settings.PAYMENTS.get("GATEWAYS", {}) if hasattr(settings, "PAYMENTS") else {}
-        return [key for key in configured if key in self._classes]
-
-    def get(self, key: str) -> PaymentGateway:
-        """The enabled gateway `key`, with its options; KeyError if it is not enabled."""
-        if key not in self.enabled_keys():
-            raise KeyError(key)
-        return self._classes[key](settings.PAYMENTS["GATEWAYS"][key])
-
-    def enabled(self) -> list[PaymentGateway]:
-        return [self.get(key) for key in self.enabled_keys()]
-
-
-registry = Registry()
+registry: Registry[PaymentGateway] = Registry("payment gateway", "PAYMENTS", "GATEWAYS")

@@ -23,6 +23,8 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from motcua.core.adapters import Registry
+
 
 class Outcome(StrEnum):
     """Our answer to an operator's callback."""
@@ -102,30 +104,7 @@ class PostalOperator:
         raise NotImplementedError
 
 
-class Registry:
-    def __init__(self):
-        self._classes: dict[str, type[PostalOperator]] = {}
-
-    def register(self, key: str):
-        def decorator(cls: type[PostalOperator]) -> type[PostalOperator]:
-            if key in self._classes and self._classes[key] is not cls:
-                raise ValueError(f"postal operator {key!r} is registered twice")
-            cls.key = key
-            self._classes[key] = cls
-            return cls
-
-        return decorator
-
-    def enabled_keys(self) -> list[str]:
-        configured = getattr(settings, "POSTAL", {}).get("OPERATORS", {})
-        return [key for key in configured if key in self._classes]
-
-    def get(self, key: str) -> PostalOperator:
-        """The enabled operator `key`, with its options; KeyError if it is not enabled."""
-        if key not in self.enabled_keys():
-            raise KeyError(key)
-        return self._classes[key](settings.POSTAL["OPERATORS"][key])
-
+class OperatorRegistry(Registry[PostalOperator]):
     def default(self) -> PostalOperator | None:
         """The operator new orders go to: POSTAL["OPERATOR"], else the first enabled."""
         keys = self.enabled_keys()
@@ -133,4 +112,4 @@ class Registry:
         return self.get(wanted) if wanted in keys else None
 
 
-registry = Registry()
+registry = OperatorRegistry("postal operator", "POSTAL", "OPERATORS")
