@@ -114,6 +114,19 @@ def through_api(province, officer, token: str, people: list[dict], prefix: str) 
     return len(people) / (time.perf_counter() - started)
 
 
+def one(seed: int) -> list[dict]:
+    return applicants(1, seed)
+
+
+def queries_of(create) -> int:
+    """The database queries of one create (the session's and the token's included)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        create()
+    return len(captured.captured_queries)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="dossiers per measurement")
@@ -126,17 +139,23 @@ def main(argv=None) -> None:
     through_api(province, officer, token, warm[10:], "warm")
     service_rate = through_services(province, officer, applicants(args.n, args.seed))
     api_rate = through_api(province, officer, token, applicants(args.n, args.seed + 2), "run")
-    expected = 2 * args.n + 20
+    queries = {
+        "services.receive": queries_of(lambda: through_services(province, officer, one(7))),
+        "POST /api/v1/dossiers": queries_of(
+            lambda: through_api(province, officer, token, one(8), "count")
+        ),
+    }
+    expected = 2 * args.n + 22
     assert Dossier.objects.count() == expected, Dossier.objects.count()
 
     print(f"intake bench: {args.n} counter dossiers per path, one after another "
           f"({connection.vendor}, {connection.settings_dict['NAME']})")  # fmt: skip
-    print(f"{'path':<28} {'dossiers/s':>10} {'ms/dossier':>11}")
+    print(f"{'path':<28} {'dossiers/s':>10} {'ms/dossier':>11} {'queries':>8}")
     for label, rate in (
         ("services.receive", service_rate),
         ("POST /api/v1/dossiers", api_rate),
     ):
-        print(f"{label:<28} {rate:>10,.0f} {1000 / rate:>11.2f}")
+        print(f"{label:<28} {rate:>10,.0f} {1000 / rate:>11.2f} {queries[label]:>8}")
     print(f"ratio API/services: {api_rate / service_rate:.2f}")
 
 
