@@ -71,9 +71,9 @@ def applicants(n: int, seed: int) -> list[dict]:
     return [people.person("phường Quang Trung, thành phố Phủ Lý, tỉnh Hà Nam") for _ in range(n)]
 
 
-def through_services(province, officer, people: list[dict]) -> float:
-    desk = officer.posts.get().desk
-    documents = province.documents()
+def through_services(province, officer, people: list[dict], desk=None, documents=None) -> float:
+    desk = desk or officer.posts.get().desk
+    documents = documents or province.documents()
     started = time.perf_counter()
     for person in people:
         services.receive(
@@ -87,12 +87,14 @@ def through_services(province, officer, people: list[dict]) -> float:
     return len(people) / (time.perf_counter() - started)
 
 
-def through_api(province, officer, token: str, people: list[dict], prefix: str) -> float:
+def through_api(
+    province, officer, token: str, people: list[dict], prefix: str, desk=None, documents=None
+) -> float:
     client = Client()
-    desk = officer.posts.get().desk
+    desk = desk or officer.posts.get().desk
     documents = [
         {"required_document": d["required_document"], "originals": 1, "copies": 0}
-        for d in province.documents()
+        for d in documents or province.documents()
     ]
     started = time.perf_counter()
     for i, person in enumerate(people):
@@ -139,10 +141,14 @@ def main(argv=None) -> None:
     through_api(province, officer, token, warm[10:], "warm")
     service_rate = through_services(province, officer, applicants(args.n, args.seed))
     api_rate = through_api(province, officer, token, applicants(args.n, args.seed + 2), "run")
+    # What the bench itself reads (the desk, the papers) is read before counting.
+    desk, documents = officer.posts.get().desk, province.documents()
     queries = {
-        "services.receive": queries_of(lambda: through_services(province, officer, one(7))),
+        "services.receive": queries_of(
+            lambda: through_services(province, officer, one(7), desk, documents)
+        ),
         "POST /api/v1/dossiers": queries_of(
-            lambda: through_api(province, officer, token, one(8), "count")
+            lambda: through_api(province, officer, token, one(8), "count", desk, documents)
         ),
     }
     expected = 2 * args.n + 22
