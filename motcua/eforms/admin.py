@@ -6,22 +6,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.eforms.models import FormDefinition, FormRecord
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(FormDefinition)
-class FormDefinitionAdmin(ReadOnly):
+class FormDefinitionAdmin(ReadOnlyAdmin):
     list_display = ("procedure", "revision", "created_at", "created_by", "note", "editor")
     search_fields = ("procedure__code", "procedure__name")
     list_select_related = ("procedure", "created_by")
@@ -33,7 +23,7 @@ class FormDefinitionAdmin(ReadOnly):
 
 
 @admin.register(FormRecord)
-class FormRecordAdmin(ReadOnly):
+class FormRecordAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "definition", "builtin", "identity_verified", "submitted_at")
     list_filter = ("identity_verified",)
     search_fields = ("dossier__code",)

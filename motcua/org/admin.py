@@ -8,6 +8,7 @@ from django.forms.models import InlineForeignKeyField
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.org import services
 from motcua.org.models import (
     AdminUnit,
@@ -72,22 +73,13 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgencySuccession)
-class AgencySuccessionAdmin(admin.ModelAdmin):
+class AgencySuccessionAdmin(ReadOnlyAdmin):
     """Read only: written when an agency closes (reorg.services; docs/reorganisation.md).
     The organisation on any date, with predecessors and successors: /office/organisation/."""
 
     list_display = ("effective_on", "predecessor", "successor")
     search_fields = ("predecessor__name", "predecessor__code", "successor__name", "successor__code")
     list_select_related = ("predecessor", "successor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Desk)

@@ -6,19 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.payments import services, vietqr
 from motcua.payments.models import BankAccount, DevGatewayTransaction, FeeAssessment, Payment
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BankAccountForm(forms.ModelForm):
@@ -50,7 +40,7 @@ class BankAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("reference", "dossier", "amount", "channel", "status", "created_at", "paid_at")
     list_filter = ("status", "channel", "gateway")
     search_fields = ("reference", "dossier__code", "gateway_transaction_id")
@@ -58,11 +48,11 @@ class PaymentAdmin(ReadOnly):
 
 
 @admin.register(FeeAssessment)
-class FeeAssessmentAdmin(ReadOnly):
+class FeeAssessmentAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "amount", "assessed_by", "assessed_at")
     search_fields = ("dossier__code",)
 
 
 @admin.register(DevGatewayTransaction)
-class DevGatewayTransactionAdmin(ReadOnly):
+class DevGatewayTransactionAdmin(ReadOnlyAdmin):
     list_display = ("number", "reference", "amount", "outcome", "ipn_attempts", "created_at")

@@ -3,6 +3,7 @@ left out (personal data: the dossier page shows them masked)."""
 
 from django.contrib import admin
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.postal.models import PostalEvent, PostalOrder
 
 
@@ -18,18 +19,9 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(PostalOrder)
-class PostalOrderAdmin(admin.ModelAdmin):
+class PostalOrderAdmin(ReadOnlyAdmin):
     list_display = ("reference", "direction", "dossier", "status", "tracking_number", "fee")
     list_filter = ("direction", "status", "operator")
     search_fields = ("reference", "tracking_number", "operator_order_id", "dossier__code")
     exclude = ("sender_phone", "recipient_phone", "application")
     inlines = [EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.reorg.models import Reorganisation
 
 
 @admin.register(Reorganisation)
-class ReorganisationAdmin(admin.ModelAdmin):
+class ReorganisationAdmin(ReadOnlyAdmin):
     """Read only: a plan is applied with `motcua reorganise apply` (docs/reorganisation.md)."""
 
     list_display = ("effective_on", "instrument", "applied_at", "applied_by")
@@ -17,12 +18,3 @@ class ReorganisationAdmin(admin.ModelAdmin):
         "applied_at",
         "applied_by",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,22 +3,12 @@ delete from /my/store/, supervisors answer requests at /office/data-requests/)."
 
 from django.contrib import admin
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.store.models import CorrectionRequest, StoreItem
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(StoreItem)
-class StoreItemAdmin(ReadOnly):
+class StoreItemAdmin(ReadOnlyAdmin):
     list_display = ("title", "kind", "dossier", "agency", "obtained_at", "hidden_at")
     list_filter = ("kind",)
     search_fields = ("dossier__code", "title")
@@ -27,7 +17,7 @@ class StoreItemAdmin(ReadOnly):
 
 
 @admin.register(CorrectionRequest)
-class CorrectionRequestAdmin(ReadOnly):
+class CorrectionRequestAdmin(ReadOnlyAdmin):
     list_display = ("pk", "created_at", "due_at", "status", "answered_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in CorrectionRequest._meta.fields]
