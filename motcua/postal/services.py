@@ -251,10 +251,7 @@ def request_pickup(
         sender_name=values["sender_name"],
         sender_address=values["sender_address"],
         sender_phone=values["sender_phone"],
-        recipient_name=(desk.name if desk is not None else agency.name)[:NAME_MAX],
-        recipient_address=(desk.address if desk is not None and desk.address else agency.address)
-        or agency.name,
-        recipient_phone=re.sub(r"[^0-9+]", "", agency.phone or "")[:20],
+        **_desk_party("recipient", desk, agency),
         area=values["area"],
         weight_grams=values["weight_grams"],
         fee=values["fee"],
@@ -265,17 +262,38 @@ def request_pickup(
         updated_at=now,
         status_at=now,
     )
+    _requested(order, actor, now, f"{order.reference} {procedure.code}")
+    return order
+
+
+def _dialable(text: str | None) -> str:
+    """A stored phone number as the operator dials it: digits and a leading +."""
+    return re.sub(r"[^0-9+]", "", text or "")[:20]
+
+
+def _desk_party(role: str, desk, agency) -> dict:
+    """The desk (else its agency) as the order's sender or recipient: name, address, phone."""
+    return {
+        f"{role}_name": (desk.name if desk is not None else agency.name)[:NAME_MAX],
+        f"{role}_address": (desk.address if desk is not None and desk.address else agency.address)
+        or agency.name,
+        f"{role}_phone": _dialable(agency.phone),
+    }
+
+
+def _requested(order: PostalOrder, actor, now: datetime, summary: str, **data) -> None:
+    """Audit the new order and send it to the operator through the outbox."""
     audit.record(
         "postal.order_requested",
         order,
         actor,
-        f"{order.reference} {procedure.code}",
+        summary,
         direction=order.direction,
+        **data,
         fee=order.fee,
         operator=order.operator,
     )
     _dispatch(order, CREATE_CALL, now)
-    return order
 
 
 # --- The desk returns a result by post -------------------------------------------------------
@@ -310,13 +328,10 @@ def on_return_result(dossier: Dossier, actor, now: datetime) -> dict:
         agency=dossier.performing_agency,
         desk=desk,
         user=applicant.user,
-        sender_name=(desk.name if desk is not None else agency.name)[:NAME_MAX],
-        sender_address=(desk.address if desk is not None and desk.address else agency.address)
-        or agency.name,
-        sender_phone=re.sub(r"[^0-9+]", "", agency.phone or "")[:20],
+        **_desk_party("sender", desk, agency),
         recipient_name=applicant.full_name[:NAME_MAX],
         recipient_address=dossier.result_address or applicant.address or "",
-        recipient_phone=re.sub(r"[^0-9+]", "", applicant.phone or "")[:20],
+        recipient_phone=_dialable(applicant.phone),
         area=area,
         weight_grams=weight,
         fee=fee,
@@ -327,17 +342,7 @@ def on_return_result(dossier: Dossier, actor, now: datetime) -> dict:
         updated_at=now,
         status_at=now,
     )
-    audit.record(
-        "postal.order_requested",
-        order,
-        actor,
-        f"{order.reference} {dossier.code}",
-        direction=order.direction,
-        dossier=dossier.code,
-        fee=order.fee,
-        operator=order.operator,
-    )
-    _dispatch(order, CREATE_CALL, now)
+    _requested(order, actor, now, f"{order.reference} {dossier.code}", dossier=dossier.code)
     if _history.get():  # the demo: the operator's events as data
         play_history(order, now, DELIVERY_HISTORY)
     return {"postal_order": order.reference}
