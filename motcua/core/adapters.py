@@ -11,11 +11,54 @@ adapter class registers under a key; the settings enable some keys with their op
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Generic, TypeVar
+from urllib.parse import urljoin
 
 from django.conf import settings
 
 A = TypeVar("A")
+
+
+class Adapter:
+    """An adapter to an outside system, made with the options its settings give it."""
+
+    key: str = ""
+    name: str = ""
+
+    def __init__(self, options: Mapping):
+        self.options = dict(options)
+
+
+class SharedSecret:
+    """For an adapter whose messages are signed with a secret shared with its merchant id
+    (HMAC, payments/signing.py)."""
+
+    options: dict
+
+    @property
+    def secret(self) -> str:
+        return self.options["SECRET"]
+
+    @property
+    def merchant(self) -> str:
+        return self.options.get("MERCHANT", "MOTCUA")
+
+
+class InvalidMessage(Exception):
+    """A message that is not the outside system's: bad signature, or missing/unreadable
+    fields; `outcome` is the answer code the adapter gives back."""
+
+    def __init__(self, outcome, detail: str = ""):
+        super().__init__(detail or outcome.name)
+        self.outcome = outcome
+        self.detail = detail
+
+
+def dev_base_url(options: Mapping, path: str) -> str:
+    """A development server's address: its option URL, or `path` on our own site."""
+    url = options.get("URL") or urljoin(settings.MOTCUA["PUBLIC_URL"].rstrip("/") + "/", path)
+    return url.rstrip("/") + "/"
 
 
 class Registry(Generic[A]):

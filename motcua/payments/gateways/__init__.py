@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from motcua.core.adapters import Registry
+from motcua.core.adapters import Adapter, Registry
+from motcua.core.adapters import InvalidMessage as InvalidMessage  # the adapters' error
 
 
 class Outcome(StrEnum):
@@ -55,26 +56,12 @@ class GatewayResult:
     fields: dict = field(default_factory=dict)  # the message as it came (for the record)
 
 
-class InvalidMessage(Exception):
-    """A message that is not the gateway's: bad signature, or missing/unreadable fields."""
-
-    def __init__(self, outcome: Outcome, detail: str = ""):
-        super().__init__(detail or outcome.name)
-        self.outcome = outcome
-        self.detail = detail
-
-
 class GatewayUnavailable(Exception):
     """The gateway could not be reached or gave no usable answer."""
 
 
-class PaymentGateway:
-    key: str = ""
-    name: str = ""
+class PaymentGateway(Adapter):
     description: str = ""
-
-    def __init__(self, options: Mapping):
-        self.options = dict(options)
 
     def checkout_url(self, payment, return_url: str, notify_url: str) -> str:
         raise NotImplementedError

@@ -4,12 +4,13 @@ the project ships: the model of an adapter for a real one."""
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.adapters import SharedSecret, dev_base_url
 from motcua.payments import signing
 from motcua.payments.devgateway import protocol
 from motcua.payments.gateways import (
@@ -33,26 +34,10 @@ ANSWER_TEXT = {
 MAX_AMOUNT_DIGITS = 18
 
 
-def base_url(options: Mapping) -> str:
-    """The gateway's address: its option URL, or /dev/payment-gateway/ on our own site."""
-    url = options.get("URL") or urljoin(
-        settings.MOTCUA["PUBLIC_URL"].rstrip("/") + "/", "dev/payment-gateway/"
-    )
-    return url.rstrip("/") + "/"
-
-
 @registry.register("dev")
-class DevGateway(PaymentGateway):
+class DevGateway(SharedSecret, PaymentGateway):
     name = _("Development payment gateway")
     description = _("A test gateway shipped with the portal: no money moves.")
-
-    @property
-    def secret(self) -> str:
-        return self.options["SECRET"]
-
-    @property
-    def merchant(self) -> str:
-        return self.options.get("MERCHANT", "MOTCUA")
 
     def checkout_url(self, payment, return_url: str, notify_url: str) -> str:
         now = timezone.now()
@@ -71,7 +56,11 @@ class DevGateway(PaymentGateway):
             "expires": protocol.format_time(expires),
             "locale": "vi",
         }
-        return base_url(self.options) + "pay/?" + urlencode(signing.signed(fields, self.secret))
+        return (
+            dev_base_url(self.options, "dev/payment-gateway/")
+            + "pay/?"
+            + urlencode(signing.signed(fields, self.secret))
+        )
 
     def parse(self, data: Mapping[str, str]) -> GatewayResult:
         fields = {k: v for k, v in data.items() if k in (*protocol.RESULT_FIELDS, "signature")}
@@ -117,7 +106,9 @@ class DevGateway(PaymentGateway):
         timeout = settings.PAYMENTS.get("HTTP_TIMEOUT_SECONDS", 10)
         try:
             status, body = protocol.post_form(
-                base_url(self.options) + "query/", signing.signed(fields, self.secret), timeout
+                dev_base_url(self.options, "dev/payment-gateway/") + "query/",
+                signing.signed(fields, self.secret),
+                timeout,
             )
         except OSError as error:
             raise GatewayUnavailable(str(error)) from error

@@ -23,7 +23,8 @@ from enum import StrEnum
 
 from django.conf import settings
 
-from motcua.core.adapters import Registry
+from motcua.core.adapters import Adapter, Registry
+from motcua.core.adapters import InvalidMessage as InvalidMessage  # the adapters' error
 
 
 class Outcome(StrEnum):
@@ -62,13 +63,6 @@ class StatusEvent:
     fields: dict = field(default_factory=dict)  # the message as it came (for the record)
 
 
-class InvalidMessage(Exception):
-    def __init__(self, outcome: Outcome, detail: str = ""):
-        super().__init__(detail or outcome.name)
-        self.outcome = outcome
-        self.detail = detail
-
-
 class OperatorUnavailable(Exception):
     """The operator could not be reached or gave no usable answer: try again later."""
 
@@ -81,13 +75,7 @@ class NoQuote(Exception):
     """The operator has no price for this item."""
 
 
-class PostalOperator:
-    key: str = ""
-    name: str = ""
-
-    def __init__(self, options: Mapping):
-        self.options = dict(options)
-
+class PostalOperator(Adapter):
     def quote(self, direction: str, area: str, weight_grams: int) -> Quote:
         raise NotImplementedError
 

@@ -2,12 +2,12 @@
 itself under /dev/post/: the model of an adapter for a real operator (VNPost)."""
 
 from collections.abc import Mapping
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.adapters import SharedSecret, dev_base_url
 from motcua.payments import signing
 from motcua.postal import prices, rules
 from motcua.postal.devpost import protocol
@@ -35,25 +35,9 @@ KIND = {rules.DOSSIER: "pickup", rules.RESULT: "delivery"}
 TEXT_MAX = {"reference": 32, "order_no": 64, "event_id": 64, "tracking_no": 64, "note": 300}
 
 
-def base_url(options: Mapping) -> str:
-    """The operator's address: its option URL, or /dev/post/ on our own site."""
-    url = options.get("URL") or urljoin(
-        settings.MOTCUA["PUBLIC_URL"].rstrip("/") + "/", "dev/post/"
-    )
-    return url.rstrip("/") + "/"
-
-
 @registry.register("dev")
-class DevOperator(PostalOperator):
+class DevOperator(SharedSecret, PostalOperator):
     name = _("Development postal operator")
-
-    @property
-    def secret(self) -> str:
-        return self.options["SECRET"]
-
-    @property
-    def merchant(self) -> str:
-        return self.options.get("MERCHANT", "MOTCUA")
 
     def quote(self, direction: str, area: str, weight_grams: int) -> Quote:
         """From the operator's published price list (the same data its server quotes from:
@@ -68,7 +52,9 @@ class DevOperator(PostalOperator):
         timeout = settings.POSTAL.get("HTTP_TIMEOUT_SECONDS", 10)
         signed = signing.signed(fields, self.secret)
         try:
-            status, body = protocol.post_form(base_url(self.options) + path, signed, timeout)
+            status, body = protocol.post_form(
+                dev_base_url(self.options, "dev/post/") + path, signed, timeout
+            )
         except OSError as error:
             raise OperatorUnavailable(f"{type(error).__name__}: {error}"[:300]) from error
         answer = protocol.json_answer(body) if status == 200 else None
