@@ -94,3 +94,25 @@ def test_the_command_takes_the_crosswalk(merged, capsys):
     assert merged.province.health.code in rows(plain)
     assert merged.province.health.code not in rows(walked)
     assert walked["total"] == plain["total"]
+
+
+@pytest.mark.parametrize("value", ["x" * 10_000, "9" * 400, "off", "<script>"])
+def test_any_crosswalk_value_is_a_yes_or_no_never_an_error(merged, client, value):
+    client.force_login(merged.province.officer("center", Role.SUPERVISOR))
+    query = {"from": "2025-02-01", "to": "2025-04-30", "crosswalk": value}
+    assert client.get("/reports/dossiers/", query).status_code == 200
+    listed = client.get("/reports/dossiers/list/", {**query, "metric": "received"})
+    assert listed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"crosswalk": "on\x00"},
+        {"crosswalk": "on", "from": "0001-01-01", "to": "0001-12-31"},
+        {"crosswalk": "on", "from": "9999-01-01", "to": "9999-12-31"},
+    ],
+)
+def test_hostile_crosswalk_queries_answer_400(merged, client, query):
+    client.force_login(merged.province.officer("center", Role.SUPERVISOR))
+    assert client.get("/reports/dossiers/", query).status_code == 400
