@@ -249,16 +249,22 @@ def segments(lo: date | None, hi: date, years: bool = True) -> list[tuple[str, d
             out.append([grain, key, last])
 
     if lo is None and not years:
-        take(MONTH, None, hi.replace(day=1) if month_end(hi) == hi else _month_before(hi))
-        lo = month_end(out[-1][2]) + timedelta(days=1)
-        if lo > hi:
-            return [tuple(x) for x in out]
+        if month_end(hi) == hi or hi >= date(1, 2, 1):
+            take(MONTH, None, hi.replace(day=1) if month_end(hi) == hi else _month_before(hi))
+            lo = month_end(out[-1][2]) + timedelta(days=1)
+            if lo > hi:
+                return [tuple(x) for x in out]
+        else:  # inside the first month there is: no whole month before it
+            lo = date.min
     if lo is None:
         whole = hi.year if (hi.month, hi.day) == (12, 31) else hi.year - 1
-        take(YEAR, None, date(whole, 1, 1))
-        if whole >= hi.year:
-            return [tuple(x) for x in out]
-        lo = date(whole + 1, 1, 1)
+        if whole < date.min.year:  # inside the first year there is: no whole year before
+            lo = date.min
+        else:
+            take(YEAR, None, date(whole, 1, 1))
+            if whole >= hi.year:
+                return [tuple(x) for x in out]
+            lo = date(whole + 1, 1, 1)
     day = lo
     while day <= hi:
         if years and (day.month, day.day) == (1, 1) and date(day.year, 12, 31) <= hi:

@@ -193,6 +193,19 @@ def covered(segments, first_day: date) -> list[date]:
     return out
 
 
+def test_segments_at_the_first_days_there_are():
+    # Nothing stands before 1 January of year 1: the days from it, by hand.
+    assert fc.segments(None, date(1, 3, 15)) == [
+        (fc.MONTH, date(1, 1, 1), date(1, 2, 1)),
+        (fc.DAY, date(1, 3, 1), date(1, 3, 15)),
+    ]
+    assert fc.segments(None, date(1, 1, 10), years=False) == [
+        (fc.DAY, date(1, 1, 1), date(1, 1, 10))
+    ]
+    assert fc.segments(None, date(1, 12, 31)) == [(fc.YEAR, None, date(1, 1, 1))]
+    assert fc.stock_segments(date(1, 6, 30), None) == fc.segments(None, date(1, 6, 30))
+
+
 def test_segments_by_hand():
     assert fc.segments(date(2025, 2, 11), date(2025, 3, 19)) == [
         (fc.DAY, date(2025, 2, 11), date(2025, 3, 19))
