@@ -5,6 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo profile: hanam-2020 (the seed's Hà Nam of 2020, the default) or ninhbinh-2026
+# (today's Ninh Bình after the 2025 reorganisation: `make demo PROFILE=ninhbinh-2026`).
+# Each profile has its own SQLite file unless DATABASE_URL says otherwise.
+PROFILE ?= hanam-2020
+ifeq ($(PROFILE),ninhbinh-2026)
+export MOTCUA_PROVINCE_NAME ?= Tỉnh Ninh Bình
+export DATABASE_URL ?= sqlite:///$(CURDIR)/var/ninhbinh-2026.sqlite3
+endif
 
 .PHONY: demo test install system-deps lint format messages clean-db serve licences
 
@@ -36,7 +44,7 @@ demo: $(STAMP)
 	$(BIN)/motcua migrate --no-input -v0
 	$(BIN)/motcua createcachetable
 	$(BIN)/motcua certificates demo
-	$(BIN)/motcua seed hanam-2020
+	$(BIN)/motcua seed $(PROFILE)
 	$(BIN)/motcua devidp setup --redirect-uri http://$(HOST):$(PORT)/sign-in/callback/
 	DEBUG=1 $(BIN)/motcua runserver $(HOST):$(PORT)
 
@@ -66,3 +74,4 @@ messages: $(STAMP)
 
 clean-db:
 	rm -f var/motcua.sqlite3 var/motcua.sqlite3-wal var/motcua.sqlite3-shm
+	rm -f var/ninhbinh-2026.sqlite3 var/ninhbinh-2026.sqlite3-wal var/ninhbinh-2026.sqlite3-shm

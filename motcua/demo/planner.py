@@ -105,13 +105,18 @@ class Planner:
         )
 
     def _performers(self, procedure) -> list[Agency]:
+        org = self.org
         if procedure.level == Level.PROVINCE:
-            ok = procedure.agency_id and procedure.agency_id in self.org.desks
+            ok = procedure.agency_id in org.desks and procedure.agency_id in org.in_force
             return [procedure.agency] if ok else []
         kind = (
             AgencyKind.DISTRICT_PC if procedure.level == Level.DISTRICT else AgencyKind.COMMUNE_PC
         )
-        return [a for a in self.org.agencies.values() if a.kind == kind and a.pk in self.org.desks]
+        return [
+            a
+            for a in org.agencies.values()
+            if a.kind == kind and a.pk in org.desks and a.pk in org.in_force
+        ]
 
     def _chain_ready(self, chain) -> bool:
         _c, links = self.org.chains[chain.pk]
@@ -119,7 +124,12 @@ class Planner:
         if first.level != Level.COMMUNE or not first.one_stop:
             return False
         commune = next(
-            (a for a in self.org.agencies.values() if a.kind == AgencyKind.COMMUNE_PC), None
+            (
+                a
+                for a in self.org.agencies.values()
+                if a.kind == AgencyKind.COMMUNE_PC and a.pk in self.org.in_force
+            ),
+            None,
         )
         if commune is None or commune.pk not in self.org.desks:
             return False
@@ -135,7 +145,10 @@ class Planner:
         return next((w for key, w in DISTRICT_WEIGHT.items() if key in name), 1.0)
 
     def _weighted(self, agencies, weight):
-        agencies = sorted((a for a in agencies if a.pk in self.org.desks), key=lambda a: a.code)
+        agencies = sorted(
+            (a for a in agencies if a.pk in self.org.desks and a.pk in self.org.in_force),
+            key=lambda a: a.code,
+        )
         weights = [weight(a) * (2.5 if self._is_demo(a) else 1) for a in agencies]
         return agencies, list(accumulate(weights))
 

@@ -107,9 +107,20 @@ class Traffic:
         self.open_now += last not in (A.RETURN_RESULT, A.REFUSE, A.WITHDRAW, A.CLOSE)
 
 
-def plan_traffic(n: int, *, seed: int, now: datetime, org: Org, showcase: bool = True):
+def plan_traffic(
+    n: int,
+    *,
+    seed: int,
+    now: datetime,
+    org: Org,
+    showcase: bool = True,
+    history: list[date] | None = None,
+    recent: bool = True,
+):
     """Yield lists of plans (chronological, about CHUNK_ROWS rows each) making exactly `n`
-    dossier rows: 2020, then the recent working days (cut at now), then the showcase."""
+    dossier rows: the `history` working days (2020's by default), then the recent working
+    days (cut at now; none if not `recent`), then the showcase. A `history` given is cut
+    at now too, as it may end near now: nothing happens in the future."""
     salt = f"{seed}:{n}:{Dossier.objects.count()}"  # traffic added later differs
     rng, sampler = random.Random(f"{salt}:traffic"), random.Random(f"{salt}:services")
     planner = Planner(org, rng, now)
@@ -121,7 +132,8 @@ def plan_traffic(n: int, *, seed: int, now: datetime, org: Org, showcase: bool =
     if shown_rows > n // 4:
         shown, shown_rows = [], 0
     rest = n - shown_rows
-    year, recent = year_days(cal), recent_days(cal, now)
+    year = year_days(cal) if history is None else history
+    recent = recent_days(cal, now) if recent else []
     recent_rows = round(rest * len(recent) / (len(year) + len(recent)))
     budgets = [
         *zip(year, share_out(rest - recent_rows, [day_weight(d) for d in year]), strict=True),
@@ -132,7 +144,7 @@ def plan_traffic(n: int, *, seed: int, now: datetime, org: Org, showcase: bool =
     batch, rows, carry, left = [], 0, 0, rest
     for index, (day, budget) in enumerate(budgets):
         budget -= carry
-        is_recent = index >= len(year)
+        is_recent = index >= len(year) or history is not None
         last_day = index == len(budgets) - 1
         day_plans = []
         # A chain's rows may overrun the day's share (the next days make up for it), never
@@ -168,13 +180,18 @@ def generate_traffic(
     now: datetime | None = None,
     showcase: bool = True,
     progress=None,
+    history: list[date] | None = None,
+    recent: bool = True,
 ) -> Traffic:
     """Write `n` dossier rows of demo traffic (in transactions of about CHUNK_ROWS)."""
     now = now or timezone.now()
     org = Org()
     writer = BulkWriter(org)
     traffic = Traffic()
-    for batch in plan_traffic(n, seed=seed, now=now, org=org, showcase=showcase):
+    batches = plan_traffic(
+        n, seed=seed, now=now, org=org, showcase=showcase, history=history, recent=recent
+    )
+    for batch in batches:
         _write(batch, writer, traffic)
         if progress:
             progress(traffic)
@@ -201,12 +218,33 @@ def _write(batch: list[Plan], writer: BulkWriter, traffic: Traffic) -> None:
         traffic.add(plan)
 
 
-def load(n: int = DEFAULT_DOSSIERS, *, seed: int = YEAR, now=None, progress=None) -> dict:
+def load(
+    n: int = DEFAULT_DOSSIERS,
+    *,
+    seed: int = YEAR,
+    now=None,
+    progress=None,
+    showcase: bool = True,
+    history: list[date] | None = None,
+    recent: bool = True,
+) -> dict:
     """Processes, chains, officers (where missing), then `n` dossier rows of traffic."""
     processes = setup.ensure_processes()
     chains = setup.ensure_chains()
     officers = setup.ensure_staff(seed)
-    traffic = generate_traffic(n, seed=seed, now=now, progress=progress) if n else Traffic()
+    traffic = (
+        generate_traffic(
+            n,
+            seed=seed,
+            now=now,
+            progress=progress,
+            showcase=showcase,
+            history=history,
+            recent=recent,
+        )
+        if n
+        else Traffic()
+    )
     # The bulk rows bypassed the services: their scans and signed results into the store.
     store_services.backfill()
     return {"processes": processes, "chains": len(chains), "officers": officers, "traffic": traffic}

@@ -8,6 +8,7 @@ are demo values, not the province's registered codes.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,16 +24,41 @@ CENTER_ADDRESS = "Số 07, đường Trần Phú, phường Quang Trung, thành 
 DEMO_PASSWORD = "motcua-demo"
 
 
-def agency_code(level2: int, level3: int = 0) -> str:
-    return f"000.{level3:02d}.{level2:02d}.{PROVINCE_CODE}"
+@dataclass(frozen=True)
+class DemoProvince:
+    """An old province of the demos: its unit code, the province part of its demo agency
+    codes (QCVN 102:2016 shape; demo values, not the registered ones), its short name."""
+
+    unit: str
+    code_part: str
+    short: str
+    center_address: str = ""
+    pc_address: str = ""
+
+
+HANAM = DemoProvince(
+    "35",
+    PROVINCE_CODE,
+    "Hà Nam",
+    CENTER_ADDRESS,
+    "Đường Trần Phú, phường Quang Trung, thành phố Phủ Lý",
+)
+# The two provinces merged with Hà Nam on 1/7/2025 (profile ninhbinh-2026).
+NAMDINH = DemoProvince("36", "H41", "Nam Định")
+NINHBINH = DemoProvince("37", "H42", "Ninh Bình")
+
+
+def agency_code(level2: int, level3: int = 0, part: str = PROVINCE_CODE) -> str:
+    return f"000.{level3:02d}.{level2:02d}.{part}"
 
 
 def _day(value):
     return date.fromisoformat(value) if value else None
 
 
-def load_units(path: Path = DATA) -> dict[str, AdminUnit]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def load_units(path: Path = DATA, data: dict | None = None) -> dict[str, AdminUnit]:
+    """The units of hanam_units.json's shape (`data` if given, else the file at `path`)."""
+    data = data if data is not None else json.loads(path.read_text(encoding="utf-8"))
     p = data["province"]
     province = services.create_unit(p["code"], p["name"], p["type"])
     units = {p["code"]: province}
@@ -73,36 +99,46 @@ def _commune_pc_name(unit: AdminUnit) -> str:
     return f"UBND {unit.name[0].lower()}{unit.name[1:]}"
 
 
-def load_agencies(units: dict[str, AdminUnit], path: Path = AGENCIES) -> dict[str, Agency]:
+def load_agencies(
+    units: dict[str, AdminUnit], path: Path = AGENCIES, province_of: DemoProvince = HANAM
+) -> dict[str, Agency]:
     """The province's one-stop agencies: 19 departments with desks at the Service Center,
-    6 district and 109 commune People's Committees with their own desks."""
+    the district People's Committees (6 in Hà Nam) with their offices, and the commune
+    People's Committees (109 in Hà Nam), with their own desks. Hà Nam's departments bear
+    the short names the 2020 report uses; the other provinces' the full ones."""
     meta = json.loads(path.read_text(encoding="utf-8"))
-    province = units["35"]
+    p = province_of
+    province = units[p.unit]
+
+    def code(level2: int, level3: int = 0) -> str:
+        return agency_code(level2, level3, p.code_part)
+
     agencies: dict[str, Agency] = {}
     agencies["ubnd_tinh"] = services.create_agency(
-        code=agency_code(0),
-        name="Ủy ban nhân dân tỉnh Hà Nam",
+        code=code(0),
+        name=f"Ủy ban nhân dân tỉnh {p.short}",
         short_name="UBND tỉnh",
         kind=AgencyKind.PROVINCIAL_PC,
         level=Level.PROVINCE,
         admin_unit=province,
-        address="Đường Trần Phú, phường Quang Trung, thành phố Phủ Lý",
+        address=p.pc_address,
     )
     center = services.create_agency(
-        code=agency_code(99),
-        name=CENTER_NAME,
+        code=code(99),
+        name=f"Trung tâm Phục vụ hành chính công tỉnh {p.short}",
         short_name="TTPVHCC",
         kind=AgencyKind.SERVICE_CENTER,
         level=Level.PROVINCE,
         admin_unit=province,
         parent=agencies["ubnd_tinh"],
-        address=CENTER_ADDRESS,
+        address=p.center_address,
     )
     agencies["center"] = center
     for i, dept in enumerate(meta["departments"], start=1):
+        name = dept["name"] if p == HANAM else dept["full_name"].replace("Hà Nam", p.short)
         agency = services.create_agency(
-            code=agency_code(i),
-            name=dept["name"],
+            code=code(i),
+            name=name,
             short_name=dept.get("abbr", ""),
             kind=AgencyKind.DEPARTMENT,
             level=Level.PROVINCE,
@@ -110,11 +146,11 @@ def load_agencies(units: dict[str, AdminUnit], path: Path = AGENCIES) -> dict[st
             parent=agencies["ubnd_tinh"],
         )
         agencies[dept["short"]] = agency
-        services.open_desk(agency, f"Quầy {dept['name']}", host=center, address=CENTER_ADDRESS)
+        services.open_desk(agency, f"Quầy {dept['name']}", host=center, address=p.center_address)
     districts = [u for u in units.values() if u.level == Level.DISTRICT]
     for d_index, district in enumerate(sorted(districts, key=lambda u: u.code), start=1):
         pc = services.create_agency(
-            code=agency_code(20 + d_index),
+            code=code(20 + d_index),
             name=f"UBND {district.name}",
             short_name=f"UBND {district.name.split(' ', 2)[-1]}",
             kind=AgencyKind.DISTRICT_PC,
@@ -127,7 +163,7 @@ def load_agencies(units: dict[str, AdminUnit], path: Path = AGENCIES) -> dict[st
         offices = meta.get("district_offices", []) + meta.get("district_other", [])
         for o_index, office in enumerate(offices, start=61):
             agencies[f"{office['short']}:{district.code}"] = services.create_agency(
-                code=agency_code(20 + d_index, o_index),
+                code=code(20 + d_index, o_index),
                 name=f"{office['name']} {district.name}",
                 short_name=office["name"],
                 kind=AgencyKind.SPECIALIST_UNIT
@@ -140,7 +176,7 @@ def load_agencies(units: dict[str, AdminUnit], path: Path = AGENCIES) -> dict[st
         communes = [u for u in units.values() if u.parent_id == district.pk]
         for c_index, commune in enumerate(sorted(communes, key=lambda u: u.code), start=1):
             cpc = services.create_agency(
-                code=agency_code(20 + d_index, c_index),
+                code=code(20 + d_index, c_index),
                 name=_commune_pc_name(commune),
                 kind=AgencyKind.COMMUNE_PC,
                 level=Level.COMMUNE,

@@ -127,6 +127,54 @@ def conversion(province_code: str) -> dict:
     }
 
 
+def legacy_units(province_code: str) -> dict:
+    """An old province's units as they were on 30/06/2025, in org/data/hanam_units.json's
+    shape (for `org.demo.load_units`), from vietnamadminunits' `admin_units_legacy` table.
+    Its earlier history is not in that table: the units are given no start date."""
+    rows = _rows(
+        "SELECT province, provinceCode, district, districtCode, districtType, ward, wardCode, "
+        "wardType FROM admin_units_legacy WHERE provinceCode = ? ORDER BY districtCode, "
+        "wardCode",
+        province_code,
+    )
+    if not rows:
+        raise BuildError(f"vietnamadminunits has no province {province_code!r}")
+    districts = {}
+    for r in rows:
+        districts.setdefault(
+            r["districtCode"],
+            {
+                "code": r["districtCode"],
+                "name": r["district"],
+                "type": r["districtType"],
+                "valid_from": None,
+                "confirmed": True,
+            },
+        )
+    return {
+        "sources": [
+            "vietnamadminunits, dataset.db table admin_units_legacy, provinceCode "
+            f"{province_code} (the state just before 01/07/2025)"
+        ],
+        "province": {"code": province_code, "name": rows[0]["province"], "type": "Tỉnh"},
+        "as_of": "2025-06-30",
+        "districts": list(districts.values()),
+        "communes": [
+            {
+                "code": r["wardCode"],
+                "name": r["ward"],
+                "type": r["wardType"],
+                "district_code": r["districtCode"],
+                "valid_from": None,
+                "confirmed": True,
+                "note": "",
+            }
+            for r in rows
+        ],
+        "changes": [],
+    }
+
+
 def _distance(a, b) -> float:
     return math.dist(a, b) if None not in (*a, *b) else math.inf
 
@@ -156,13 +204,34 @@ class _Codes:
         return f"000.{index % 99 + 1:02d}.{40 + index // 99:02d}.{self.part}"
 
 
-def build_plan(province_code: str, effective_on: date, identifier: str | None = None) -> dict:
-    """The plan for the old province `province_code` taking effect on `effective_on`."""
-    province = AdminUnit.objects.filter(code=province_code, valid_to__isnull=True).first()
-    if province is None:
-        raise BuildError(f"province {province_code} is not in force in the database")
-    conv = conversion(province_code)
-    new_province = conv["province"]
+def build_plan(
+    province_codes: str | list[str], effective_on: date, identifier: str | None = None
+) -> dict:
+    """The plan for the old province(s) taking effect on `effective_on`. Several old
+    provinces merged into one new province (Hà Nam, Nam Định and Ninh Bình into Ninh Bình)
+    make one plan: their departments merge, their communes are merged each within its own."""
+    codes_given = [province_codes] if isinstance(province_codes, str) else list(province_codes)
+    if not codes_given or len(set(codes_given)) != len(codes_given):
+        raise BuildError("give each old province once")
+    provinces, convs = [], []
+    for code in codes_given:
+        province = AdminUnit.objects.filter(code=code, valid_to__isnull=True).first()
+        if province is None:
+            raise BuildError(f"province {code} is not in force in the database")
+        provinces.append(province)
+        convs.append(conversion(code))
+    new_province = convs[0]["province"]
+    for code, conv in zip(codes_given, convs, strict=True):
+        if conv["province"]["code"] != new_province["code"]:
+            raise BuildError(
+                f"province {code} becomes {conv['province']['name']}, not "
+                f"{new_province['name']}: build one plan per new province"
+            )
+    conv = {
+        "province": new_province,
+        "communes": {k: v for c in convs for k, v in c["communes"].items()},
+        "districts": {k: v for c in convs for k, v in c["districts"].items()},
+    }
     codes = _Codes(identifier or f"H{new_province['code']}")
     review: list[str] = []
     if identifier is None:
@@ -171,29 +240,33 @@ def build_plan(province_code: str, effective_on: date, identifier: str | None = 
             " replace them by the identifiers registered for the province."
         )
     districts = list(
-        AdminUnit.objects.filter(parent=province, valid_to__isnull=True, level=Level.DISTRICT)
+        AdminUnit.objects.filter(
+            parent__in=provinces, valid_to__isnull=True, level=Level.DISTRICT
+        ).order_by("code")
     )
     communes = list(
         AdminUnit.objects.filter(parent__in=districts, valid_to__isnull=True).order_by("code")
     )
-    units, commune_of = _unit_changes(province, new_province, communes, conv, review)
+    units, commune_of = _unit_changes(provinces, new_province, communes, conv, review)
     agencies, successor_of = _agency_successors(
-        province, new_province, districts, communes, commune_of, conv, codes, review
+        provinces, new_province, districts, communes, commune_of, conv, codes, review
     )
     review.append(
         "Decision number and signing date: the province's decision publishing the "
         "procedures after the reorganisation."
     )
+    joined = "-".join(codes_given)
+    names = ", ".join(p.name for p in provinces)
     return {
         "format": FORMAT,
         "effective_on": effective_on.isoformat(),
         "instrument": INSTRUMENT,
-        "province": province_code,
+        "province": codes_given[0] if len(codes_given) == 1 else codes_given,
         "decision": {
-            "number": f"REORG-{effective_on:%Y%m%d}-{province_code}",
+            "number": f"REORG-{effective_on:%Y%m%d}-{joined}",
             "title": (
                 "Quyết định công bố danh mục thủ tục hành chính sau sắp xếp đơn vị hành chính"
-                f" ({province.name} → {new_province['name']})"
+                f" ({names} → {new_province['name']})"
             ),
             "signed_on": effective_on.isoformat(),
         },
@@ -207,7 +280,7 @@ def build_plan(province_code: str, effective_on: date, identifier: str | None = 
     }
 
 
-def _unit_changes(province, new_province, communes, conv, review):
+def _unit_changes(provinces, new_province, communes, conv, review):
     groups: dict[str, dict] = {}
     commune_of: dict[str, str] = {}
     for unit in communes:
@@ -235,7 +308,7 @@ def _unit_changes(province, new_province, communes, conv, review):
         commune_of[unit.code] = target["code"]
     units = [
         {
-            "from": [province.code],
+            "from": [p.code for p in provinces],
             "to": {"code": new_province["code"], "name": new_province["name"], "type": "Tỉnh"},
             "parent": None,
         }
@@ -245,7 +318,7 @@ def _unit_changes(province, new_province, communes, conv, review):
 
 
 def _agency_successors(
-    province, new_province, districts, communes, commune_of, conv, codes, review
+    provinces, new_province, districts, communes, commune_of, conv, codes, review
 ):
     """Successor agencies, and {old agency code: successor code}."""
     short = new_province["name"].removeprefix("Tỉnh ").removeprefix("Thành phố ")
@@ -261,7 +334,7 @@ def _agency_successors(
             successor_of[a.code] = entry["code"]
 
     serving = agencies_by_unit(review)
-    at_province = serving.get(province.code, [])
+    at_province = [a for p in provinces for a in serving.get(p.code, [])]
     pcs = [a for a in at_province if a.kind == AgencyKind.PROVINCIAL_PC]
     add(
         _new(
@@ -289,7 +362,7 @@ def _agency_successors(
     departments: dict[str, dict] = {}
     others = [a for a in at_province if a not in pcs and a not in centers]
     for agency in others:
-        name = DEPARTMENT_SUCCESSORS.get(agency.name)
+        name = DEPARTMENT_SUCCESSORS.get(department_name(agency.name, provinces))
         if name is None:
             name = agency.name
             review.append(
@@ -357,6 +430,19 @@ def _agency_successors(
     return [e for e in entries if e["from"] or e["code"] in (provincial_pc, center)], successor_of
 
 
+def department_name(name: str, provinces) -> str:
+    """A department's name as DEPARTMENT_SUCCESSORS lists it, without its province ("Sở Tư
+    pháp tỉnh Nam Định" → "Sở Tư pháp", "Thanh tra tỉnh Nam Định" → "Thanh tra tỉnh")."""
+    if name in DEPARTMENT_SUCCESSORS:
+        return name
+    for province in provinces:
+        short = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+        for suffix in (f" tỉnh {short}", f" {short}"):
+            if name.endswith(suffix) and name.removesuffix(suffix) in DEPARTMENT_SUCCESSORS:
+                return name.removesuffix(suffix)
+    return name
+
+
 def agencies_by_unit(review: list[str]) -> dict[str, list[Agency]]:
     """Agencies in force by the code of the unit in force they serve now: an agency may
     name an older row of its unit (before a rename) or a unit merged away since (its
@@ -367,6 +453,11 @@ def agencies_by_unit(review: list[str]) -> dict[str, list[Agency]]:
     for agency in agencies.select_related("admin_unit").order_by("code"):
         code = current_code(agency.admin_unit)
         if code is None:
+            review.append(
+                f"{agency.name} ({agency.code}) serves {agency.admin_unit.name}, which is no "
+                "longer in force and whose successor the database does not record: the plan "
+                "leaves it in force; add it to the agencies section."
+            )
             continue
         if code != agency.admin_unit.code:
             review.append(
@@ -387,7 +478,12 @@ def current_code(unit: AdminUnit) -> str | None:
         change = (
             AdminUnitChange.objects.filter(before=unit).order_by("-effective_on", "-id").first()
         )
-        unit = change.after.order_by("pk").first() if change else None
+        if change is not None:
+            unit = change.after.order_by("pk").first()
+        elif unit.valid_to is not None:  # the same unit's next row (its district changed)
+            unit = AdminUnit.objects.filter(code=unit.code, valid_from=unit.valid_to).first()
+        else:
+            unit = None
     return None
 
 

@@ -211,7 +211,16 @@ def check(data) -> Plan:
         c.fail("format", f"must be {FORMAT!r}")
     effective_on = c.day(data, "effective_on", "")
     instrument = c.text(data, "instrument", "")
-    province = c.text(data, "province", "", pattern=UNIT_CODE)
+    if isinstance(data.get("province"), list):  # old provinces merged into one
+        province = ",".join(
+            code
+            for i, code in enumerate(c.items(data, "province"))
+            if _is_code(c, code, f"province[{i}]", UNIT_CODE)
+        )
+        if not province:
+            c.fail("province", "an empty list")
+    else:
+        province = c.text(data, "province", "", pattern=UNIT_CODE)
     decision = data.get("decision")
     if not isinstance(decision, dict):
         c.fail("decision", "missing (the publication decision recording the reassignments)")

@@ -23,8 +23,9 @@ from motcua.catalog import services as catalog
 from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.catalog.models import Procedure
 from motcua.core import audit
+from motcua.dossiers import configuration
 from motcua.dossiers import services as dossier_services
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, Process, ProcessStep
 from motcua.dossiers.workflow import FINAL
 from motcua.org import services as org
 from motcua.org.constants import Level, Role
@@ -110,7 +111,8 @@ def _apply(plan: Plan, raw: dict, actor, outcome: Outcome) -> None:
     units = _move_units(plan, actor, outcome)
     agencies, closed = _move_agencies(plan, units, actor, outcome)
     _move_posts(plan, agencies, closed, actor, outcome)
-    moved = _move_procedures(plan, agencies, closed, actor, outcome)
+    moved, replaced = _move_procedures(plan, agencies, closed, actor, outcome)
+    _move_processes(plan, agencies, closed, moved, replaced, actor, outcome)
     _transfer_dossiers(plan, agencies, closed, moved, actor, outcome)
     _check_result(plan, day)
     record = Reorganisation.objects.create(
@@ -365,14 +367,14 @@ def _move_posts(plan: Plan, successors, closed, actor, outcome: Outcome) -> None
 # --- Procedures --------------------------------------------------------------------------------
 
 
-def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome) -> dict[int, Agency]:
+def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome):
     """Reassign procedures under the plan's publication decision. A change of agency is an
     amendment (a new version from the effective date); a change of level is a replacement by
     a procedure of the new level (the old one ends; its versions stay, so reports of the old
     period are unchanged). Procedures of a closed agency the plan does not name move to the
     agency's successor; when districts are dissolved, a district procedure the plan does not
     name is an error. Returns {old procedure id: its new performing agency} for the
-    dossiers."""
+    dossiers and {old procedure id: the procedure replacing it} for the processes."""
     day = plan.effective_on
     moves = {m.code: m for m in plan.procedures}
     successor_of = plan.successor_of()
@@ -395,7 +397,7 @@ def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome) ->
             _("Procedures not in force: %(codes)s") % {"codes": ", ".join(unknown[:20])}
         )
     if not todo:
-        return {}
+        return {}, {}
     decision = catalog.create_decision(
         plan.decision_number,
         plan.decision_title,
@@ -404,6 +406,7 @@ def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome) ->
         actor=actor,
     )
     moved: dict[int, Agency] = {}
+    replaced: dict[int, Procedure] = {}
     for procedure, move in todo:
         target = move.to_agency if move else successor_of[procedure.agency.code]
         agency = (successors.get(target) or _agency(target)) if target else None
@@ -418,6 +421,7 @@ def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome) ->
             new = catalog.replace_procedures(
                 [procedure], data, effective_on=day, decision=decision, actor=actor
             )
+            replaced[procedure.pk] = new
             outcome.say(
                 _("procedure %(old)s replaced by %(new)s at the %(level)s level")
                 % {"old": procedure.code, "new": new.code, "level": move.to_level},
@@ -434,7 +438,83 @@ def _move_procedures(plan: Plan, successors, closed, actor, outcome: Outcome) ->
             )
         if agency is not None:
             moved[procedure.pk] = agency
-    return moved
+    return moved, replaced
+
+
+# --- Internal processes ------------------------------------------------------------------------
+
+
+def _move_processes(
+    plan: Plan, successors, closed, moved, replaced, actor, outcome: Outcome
+) -> None:
+    """Internal processes follow their procedures and agencies, through the process services
+    (an audit event each), so that new dossiers at a successor find one:
+
+    - a process of a closed agency: the same steps at the procedure's new performing agency
+      if the plan moved the procedure, else at the agency's successor (a step at a closed agency
+      goes to that agency's successor); the old process is deactivated (dossiers on its
+      steps go on: `services.step_agency` gives the successor);
+    - the process of a replaced procedure: the new procedure's own, for every agency of its
+      level (a step at a closed agency is done by the performing agency: a district office's
+      review becomes the commune's own). A procedure with a process of its own is left.
+
+    A process the process rules refuse (its hours no longer add up, say) is listed for the
+    supervisor to configure; the rest of the plan goes on."""
+    successor_of = plan.successor_of()
+
+    def at(agency):
+        if agency is None or agency.code not in closed:
+            return agency
+        return successors.get(successor_of[agency.code]) or _agency(successor_of[agency.code])
+
+    def copy(process, procedure, agency, step_agency) -> None:
+        steps = [
+            {f: getattr(s, f) for f in configuration.STEP_FIELDS}
+            for s in process.steps.select_related("agency").order_by("position")
+        ]
+        for step in steps:
+            step["agency"], step["performer"] = step_agency(step)
+        data = {"procedure": procedure, "agency": agency, "name": process.name, "is_active": True}
+        try:
+            configuration.save_process(data, steps, actor)
+        except ValidationError as exc:
+            outcome.say(
+                _("procedure %(code)s: configure its internal process (%(error)s)")
+                % {"code": procedure.code, "error": "; ".join(exc.messages)[:200]},
+                "processes_to_configure",
+            )
+            return
+        outcome.say(
+            _("process of %(code)s now at %(agency)s")
+            % {"code": procedure.code, "agency": agency.name if agency else "–"},
+            "processes_moved",
+        )
+
+    def carried(step):
+        return at(step["agency"]), step["performer"]
+
+    def own(step):
+        if step["agency"] is not None and step["agency"].code in closed:
+            return None, ProcessStep.Performer.PERFORMING_AGENCY
+        return step["agency"], step["performer"]
+
+    active = Process.objects.filter(is_active=True).select_related("agency", "procedure")
+    for old_id, new in sorted(replaced.items()):
+        if Process.objects.filter(procedure=new, is_active=True).exists():
+            continue
+        processes = list(active.filter(procedure_id=old_id).order_by("agency_id", "pk"))
+        generic = [p for p in processes if p.agency_id is None] or processes[:1]
+        for process in generic:
+            copy(process, new, None, own)
+    for process in active.filter(agency__code__in=list(closed)).order_by("pk"):
+        if process.procedure_id in replaced:
+            continue
+        target = moved.get(process.procedure_id) or at(process.agency)
+        if not Process.objects.filter(
+            procedure=process.procedure, agency=target, is_active=True
+        ).exists():
+            copy(process, process.procedure, target, carried)
+        configuration.set_process_active(process, False, actor)
 
 
 # --- Dossiers ----------------------------------------------------------------------------------

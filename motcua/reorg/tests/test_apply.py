@@ -6,6 +6,7 @@ Sở Tài chính."""
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -16,8 +17,9 @@ from django.utils import timezone, translation
 from motcua.catalog import report as catalogue_report
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.tests.factories import make_procedure
+from motcua.dossiers import configuration
 from motcua.dossiers import services as dossiers
-from motcua.dossiers.models import Channel, Dossier, DossierEvent
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, Process, ProcessStep
 from motcua.dossiers.workflow import Action
 from motcua.org import services as org
 from motcua.org.constants import AgencyKind, Level, Role
@@ -166,6 +168,8 @@ def snapshot_tables():
         "catalog.PublicationItem",
         "dossiers.Dossier",
         "dossiers.DossierEvent",
+        "dossiers.Process",
+        "dossiers.ProcessStep",
         "stats.Fact",
         "core.AuditEvent",
         "reorg.Reorganisation",
@@ -317,7 +321,8 @@ def test_a_dry_run_writes_nothing_and_says_what_moves(hanam, capsys):
 
 
 @pytest.mark.parametrize(
-    "step", ["_move_posts", "_move_procedures", "_transfer_dossiers", "_check_result"]
+    "step",
+    ["_move_posts", "_move_procedures", "_move_processes", "_transfer_dossiers", "_check_result"],
 )
 def test_a_failure_half_way_leaves_every_table_as_it_was(hanam, monkeypatch, step):
     before = snapshot_tables()
@@ -404,3 +409,113 @@ def test_a_department_merged_into_one_in_force_then_the_province(hanam, tmp_path
         .exists()
     )
     assert DossierEvent.objects.filter(dossier=hanam["dept"], action="transfer").count() == 2
+
+
+def _four_steps(procedure, agency, review_at=None) -> list[dict]:
+    """Receipt, review (at `review_at` if given), approval, return: hours adding up to the
+    procedure's time limit, as the process rules require."""
+    total = dossiers.process_hours(procedure, agency)
+    edge, leader = Decimal("1.00"), Decimal("2.00")
+    P = ProcessStep.Performer
+    rows = [
+        ("Tiếp nhận", Role.DESK_OFFICER, P.RECEIVING_DESK, None, edge),
+        (
+            "Thẩm định",
+            Role.SPECIALIST,
+            P.AGENCY if review_at else P.PERFORMING_AGENCY,
+            review_at,
+            total - 2 * edge - leader,
+        ),
+        ("Phê duyệt", Role.LEADER, P.PERFORMING_AGENCY, None, leader),
+        ("Trả kết quả", Role.DESK_OFFICER, P.RECEIVING_DESK, None, edge),
+    ]
+    return [
+        {"position": i, "name": n, "role": r, "performer": p, "agency": a, "allotted_hours": h}
+        for i, (n, r, p, a, h) in enumerate(rows, start=1)
+    ]
+
+
+def test_processes_follow_their_procedures_and_agencies(hanam):
+    """After the change a new dossier at the successor finds an internal process: the
+    merged department's own steps at Sở Tài chính of Ninh Bình; the district procedure's
+    replacement at the commune level has the commune's own review instead of the closed
+    district office's."""
+    dept_proc = Procedure.objects.get(code="1.000002")
+    district_proc = Procedure.objects.get(code="2.000001")
+    plan_dept = Agency.objects.get(code="000.00.01.H40")
+    justice = Agency.objects.get(code="000.61.21.H40")
+    old_dept = configuration.save_process(
+        {"procedure": dept_proc, "agency": plan_dept, "name": "KHĐT", "is_active": True},
+        _four_steps(dept_proc, plan_dept),
+        None,
+    )
+    configuration.save_process(
+        {"procedure": district_proc, "agency": None, "name": "Cấp huyện", "is_active": True},
+        _four_steps(district_proc, None, review_at=justice),
+        None,
+    )
+    call_command("reorganise", "apply", str(hanam["path"]))
+
+    dept_proc.refresh_from_db()
+    new_dept = dept_proc.agency
+    assert new_dept.name == "Sở Tài chính tỉnh Ninh Bình" and new_dept.valid_to is None
+    carried = dossiers.process_for(dept_proc, new_dept)
+    assert carried is not None and carried.agency == new_dept and carried.pk != old_dept.pk
+    assert [
+        (s.role, s.performer, s.allotted_hours) for s in carried.steps.order_by("position")
+    ] == [(s.role, s.performer, s.allotted_hours) for s in old_dept.steps.order_by("position")]
+    old_dept.refresh_from_db()
+    assert old_dept.is_active is False  # kept, with its steps, for the dossiers on them
+    assert old_dept.steps.count() == 4
+
+    commune_proc = Procedure.objects.get(code="2.000001-X")
+    commune = Agency.objects.get(name="UBND phường Châu Sơn", valid_to__isnull=True)
+    own = dossiers.process_for(commune_proc, commune)
+    assert own is not None and own.agency is None
+    review = own.steps.get(position=2)
+    assert (review.performer, review.agency) == (ProcessStep.Performer.PERFORMING_AGENCY, None)
+
+    # A new dossier at the successor department starts on the carried process.
+    desk = new_dept.desks.get()
+    officer = User.objects.create_user("motcua.stc", password="pw-not-used-123")
+    org.appoint(officer, new_dept, Role.DESK_OFFICER, DAY, desk=desk)
+    dossier = dossiers.receive(
+        procedure=dept_proc,
+        applicant=dict(APPLICANT),
+        channel=Channel.COUNTER,
+        actor=officer,
+        desk=desk,
+        check_complete=False,
+    )
+    assert dossier.current_step.process == carried
+    assert Process.objects.filter(procedure=dept_proc, is_active=True).count() == 1
+
+
+def test_a_commune_whose_district_was_reclassified_then_merged_is_traced():
+    """Kim Bảng became a thị xã on 1/1/2025 (its communes' rows were renewed under it) and,
+    the same day, xã Nhật Tựu merged into phường Tân Tựu: the plan must find Nhật Tựu's
+    People's Committee through both steps, not leave it in force."""
+    from motcua.org import demo as org_demo
+
+    day = "2025-01-01"
+    data = {
+        "province": {"code": "35", "name": "Tỉnh Hà Nam", "type": "Tỉnh"},
+        "districts": [
+            {"code": "350", "name": "Huyện Kim Bảng", "type": "Huyện", "valid_from": None}
+        ],
+        "communes": [
+            {"code": c, "name": n, "type": "Xã", "district_code": "350", "valid_from": None}
+            for c, n in (("13399", "Xã Nhật Tựu"), ("13402", "Xã Nhật Tân"))
+        ],
+        "changes": [
+            {"date": day, "instrument": "NQ 1288", "kind": "reclassify", "code": "350",
+             "new_name": "Thị xã Kim Bảng", "new_type": "Thị xã"},
+            {"date": day, "instrument": "NQ 1288", "kind": "merge",
+             "from_codes": ["13399", "13402"], "into_code": "13402",
+             "new_name": "Phường Tân Tựu", "new_type": "Phường"},
+        ],
+    }  # fmt: skip
+    org_demo.load_units(data=data)
+    first = AdminUnit.objects.filter(code="13399").order_by("pk").first()
+    assert first.valid_to == date(2025, 1, 1)
+    assert build.current_code(first) == "13402"

@@ -22,7 +22,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="step", required=True)
         make = sub.add_parser("plan", help="Build the plan of an old province.")
-        make.add_argument("--province", required=True, help="Old province code, e.g. 35.")
+        make.add_argument(
+            "--province",
+            required=True,
+            action="append",
+            help="Old province code, e.g. 35; repeat it (or 35,36,37) for provinces merged "
+            "into one.",
+        )
         make.add_argument("--on", required=True, type=_day, help="Effective date.")
         make.add_argument("--output", required=True, help="Where to write the plan (JSON).")
         make.add_argument(
@@ -39,7 +45,8 @@ class Command(BaseCommand):
 
     def _plan(self, province, on, output, identifier=None, **_):
         try:
-            data = build.build_plan(province, on, identifier)
+            codes = [code.strip() for given in province for code in given.split(",")]
+            data = build.build_plan(codes, on, identifier)
             plan.check(data)
         except (build.BuildError, plan.PlanError) as exc:
             raise CommandError(str(exc)) from exc
