@@ -1,4 +1,5 @@
-"""`motcua report index766 --from DATE --to DATE [--agency CODE] --format text|json`."""
+"""`motcua report index766 --from DATE --to DATE [--agency CODE] [--crosswalk]
+--format text|json` (the crosswalk: docs/index766.md, "Across a reorganisation")."""
 
 import json
 from datetime import date
@@ -69,9 +70,48 @@ def run(options: dict, stdout) -> None:
         period = period_or_error(options.get("start"), options.get("end"), timezone.localdate())
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    report = indicators.build(agency, period)
+    crosswalk = bool(options.get("crosswalk"))
+    report = indicators.build(agency, period, crosswalk)
     if options["format"] == "json":
         stdout.write(json.dumps(as_json(report), ensure_ascii=False, indent=2))
         return
-    report["scope"] = agency.name if agency else gettext("The province")
+    walked = indicators.walk(agency, period.end) if crosswalk and agency else None
+    shown = walked.agency if walked is not None else agency
+    report["scope"] = shown.name if shown else gettext("The province")
     stdout.write(core.render_text(report, gettext), ending="")
+    if walked is not None:
+        stdout.write(crosswalk_text(walked), ending="")
+
+
+def crosswalk_text(walked: indicators.Walk) -> str:
+    """What the crosswalk counted, after the index's text."""
+    lines = [""]
+    if walked.redirected:
+        lines.append(
+            gettext(
+                "%(asked)s was closed on %(closed)s. With the crosswalk its figures are "
+                "counted under %(successor)s, whose index this is."
+            )
+            % {
+                "asked": walked.asked.name,
+                "closed": f"{walked.asked.valid_to:%d/%m/%Y}",
+                "successor": walked.agency.name,
+            }
+        )
+    if walked.predecessors:
+        names = ", ".join(
+            f"{a.name} ({a.valid_to:%d/%m/%Y})" if a.valid_to else a.name
+            for a in walked.predecessors
+        )
+        lines.append(
+            gettext("With the figures of the closed agencies whose work it took over:")
+            + " "
+            + names
+        )
+    else:
+        lines.append(
+            gettext(
+                "No closed agency's work was taken over by this agency by the end of the period."
+            )
+        )
+    return "\n".join(lines) + "\n"

@@ -9,6 +9,8 @@ each indicator counts.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -25,6 +27,7 @@ from motcua.dossiers.models import Channel, Dossier, DossierDocument
 from motcua.dossiers.models import Timeliness as T
 from motcua.dossiers.workflow import Status
 from motcua.index766 import core
+from motcua.org import services as org_services
 from motcua.org.models import Agency
 from motcua.payments.models import ONLINE_CHANNELS, FeeAssessment, Payment
 from motcua.payments.models import Status as PaymentStatus
@@ -70,23 +73,87 @@ class Period(stats_queries.Period):
         return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def scoped_dossiers(agency: Agency | None) -> QuerySet:
+# Whose index: the province (None), one agency, or the ids of an agency and the closed
+# agencies counted under it (the crosswalk, `walk`).
+Scope = Agency | Iterable[int] | None
+
+
+def agency_ids(agency: Scope) -> frozenset[int] | None:
+    if agency is None:
+        return None
+    if isinstance(agency, Agency):
+        return frozenset({agency.pk})
+    return frozenset(agency)
+
+
+@dataclass(frozen=True)
+class Walk:
+    """The crosswalk of an agency asked for (docs/reorganisation.md, "Reports across the
+    change"): `agency` is the one in force at the period's end doing the asked agency's work
+    (the asked one itself unless it was closed with a successor), `predecessors` the closed
+    agencies whose work it does then; the index counts all of them."""
+
+    asked: Agency
+    agency: Agency
+    predecessors: tuple[Agency, ...]
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset({self.agency.pk, *(a.pk for a in self.predecessors)})
+
+    @property
+    def redirected(self) -> bool:
+        return self.agency.pk != self.asked.pk
+
+    def as_dict(self) -> dict:
+        return {
+            "asked": self.asked.code,
+            "agency": self.agency.code,
+            "predecessors": [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "closed_on": a.valid_to.isoformat() if a.valid_to else None,
+                }
+                for a in self.predecessors
+            ],
+        }
+
+
+def walk(agency: Agency, day: date) -> Walk:
+    """The crosswalk of `agency` on `day` (the period's end): a handful of queries."""
+    successor = org_services.successor_on(agency, day)
+    ids = org_services.with_predecessors(frozenset({successor.pk}), day) - {successor.pk}
+    predecessors = tuple(Agency.objects.filter(pk__in=ids).order_by("valid_to", "code"))
+    return Walk(agency, successor, predecessors)
+
+
+def scope_of(agency: Agency | None, p: Period, crosswalk: bool) -> Scope:
+    """What the index counts for the agency asked for: itself, or with the crosswalk its
+    `walk`'s agencies (the province is the same either way)."""
+    if agency is None or not crosswalk:
+        return agency
+    return walk(agency, p.end).ids
+
+
+def scoped_dossiers(agency: Scope) -> QuerySet:
     """The province: every received dossier except the parts of inter-agency dossiers (the
     parent counts once); an agency: the dossiers it performs, parts included."""
     dossiers = Dossier.objects.filter(received_at__isnull=False).exclude(status__in=NOT_RECEIVED)
     if agency is None:
         return dossiers.filter(parent__isnull=True)
-    return dossiers.filter(performing_agency=agency)
+    return dossiers.filter(performing_agency_id__in=agency_ids(agency))
 
 
-def scoped_procedures(agency: Agency | None, day: date) -> QuerySet:
+def scoped_procedures(agency: Scope, day: date) -> QuerySet:
     """Procedures in force on `day`: all of them, or the agency's (it is their performing
     agency, or it has performed dossiers of them)."""
     procedures = in_force_on(day)
     if agency is None:
         return procedures
-    performed = Dossier.objects.filter(procedure=OuterRef("pk"), performing_agency=agency)
-    return procedures.filter(Q(agency=agency) | Q(Exists(performed)))
+    ids = agency_ids(agency)
+    performed = Dossier.objects.filter(procedure=OuterRef("pk"), performing_agency_id__in=ids)
+    return procedures.filter(Q(agency_id__in=ids) | Q(Exists(performed)))
 
 
 def offered_online(prefix: str = "") -> Q:
@@ -267,11 +334,11 @@ def _handling_detail(totals: dict, day_seconds: dict) -> core.Count:
     return core.Count(sum(1 for d in detail if d["within"]), len(detail), detail=detail)
 
 
-def scoped_facts(agency: Agency | None) -> QuerySet:
+def scoped_facts(agency: Scope) -> QuerySet:
     """As `scoped_dossiers`, on the fact table."""
     if agency is None:
         return Fact.objects.filter(part=False)
-    return Fact.objects.filter(agency=agency)
+    return Fact.objects.filter(agency_id__in=agency_ids(agency))
 
 
 def _signed_results(agency, p: Period) -> int:
@@ -286,7 +353,7 @@ def _signed_results(agency, p: Period) -> int:
     )
     if agency is None:
         return rows.filter(dossier__parent__isnull=True).count()
-    return rows.filter(dossier__performing_agency=agency).count()
+    return rows.filter(dossier__performing_agency_id__in=agency_ids(agency)).count()
 
 
 def _store_counts(agency, p: Period) -> dict[str, core.Count]:
@@ -407,7 +474,7 @@ def _procedure_counts(agency, p: Period) -> dict[str, core.Count]:
         count__gt=0,
     )
     if agency is not None:
-        used = used.filter(agency=agency)
+        used = used.filter(agency_id__in=agency_ids(agency))
     complete = Q(Exists(RequiredDocument.objects.filter(procedure=OuterRef("pk"))))
     for name in COMPONENTS:
         complete &= ~Q(**{name: ""})
@@ -450,7 +517,7 @@ def _payment_counts(agency, p: Period) -> dict[str, core.Count]:
         paid_at__lt=p.end_at,
     )
     if agency is not None:
-        paid = paid.filter(dossier__performing_agency=agency)
+        paid = paid.filter(dossier__performing_agency_id__in=agency_ids(agency))
     charging = Q(Exists(Fee.objects.filter(procedure=OuterRef("pk")).exclude(amount=0)))
     procedures = scoped_procedures(agency, p.end).aggregate(
         total=Count("id", filter=charging),
@@ -459,7 +526,7 @@ def _payment_counts(agency, p: Period) -> dict[str, core.Count]:
     return {"online_payment_procedures": core.Count(procedures["paid"], procedures["total"])}
 
 
-def counts(agency: Agency | None, p: Period) -> dict[str, core.Count]:
+def counts(agency: Scope, p: Period) -> dict[str, core.Count]:
     result = _dossier_counts(agency, p)
     result.update(_payment_counts(agency, p))
     result.update(_store_counts(agency, p))
@@ -472,30 +539,48 @@ def counts(agency: Agency | None, p: Period) -> dict[str, core.Count]:
 # --- the report -----------------------------------------------------------------------------
 
 
-def drilldown_url(key: str, p: Period, agency: Agency | None) -> str:
+def drilldown_url(key: str, p: Period, agency: Agency | None, crosswalk: bool = False) -> str:
     query = {"indicator": key, "from": p.start.isoformat(), "to": p.end.isoformat()}
     if agency is not None:
         query["agency"] = agency.code
+    if crosswalk:
+        query["crosswalk"] = "on"
     return f"{reverse('index766:dossiers')}?{urlencode(query)}"
 
 
-def build(agency: Agency | None, p: Period) -> dict:
-    """The index of the province (agency None) or of one agency for the period."""
-    report = core.evaluate(counts(agency, p))
+def build(agency: Agency | None, p: Period, crosswalk: bool = False) -> dict:
+    """The index of the province (agency None) or of one agency for the period. With the
+    crosswalk, an agency's index counts the closed agencies whose work it does at the
+    period's end, and a closed agency's is its successor's (`walk`); `crosswalk` in the
+    result says so (the key is there only when the crosswalk is asked for)."""
+    walked = walk(agency, p.end) if crosswalk and agency is not None else None
+    shown = walked.agency if walked is not None else agency
+    report = core.evaluate(counts(walked.ids if walked is not None else agency, p))
     for group in report["groups"]:
         for row in group["indicators"]:
             row["drilldown"] = (
-                drilldown_url(row["key"], p, agency)
+                drilldown_url(row["key"], p, shown, crosswalk)
                 if row["key"] in DRILLABLE and row["status"] == core.OK
                 else None
             )
     report["period"] = {"from": p.start.isoformat(), "to": p.end.isoformat()}
-    report["agency"] = agency.code if agency is not None else None
+    report["agency"] = shown.code if shown is not None else None
+    if crosswalk:
+        report["crosswalk"] = (
+            walked.as_dict()
+            if walked is not None
+            else {"asked": None, "agency": None, "predecessors": []}
+        )
     return report
 
 
-def history(agency: Agency | None, p: Period, months: int = 12) -> list[dict]:
-    """Total points per month for the last `months` months of the period."""
+def history(
+    agency: Agency | None, p: Period, months: int = 12, crosswalk: bool = False
+) -> list[dict]:
+    """Total points per month for the last `months` months of the period. With the
+    crosswalk every month counts the agencies of the map at the period's end, so the line
+    of a merged agency runs on through the change."""
+    scope = scope_of(agency, p, crosswalk)
     rows = []
     for start, end in core.months(p.start, p.end, months):
         month = Period(start, end)
@@ -504,20 +589,23 @@ def history(agency: Agency | None, p: Period, months: int = 12) -> list[dict]:
                 "from": start.isoformat(),
                 "to": end.isoformat(),
                 "month": f"{start:%m/%Y}",
-                "points": core.evaluate(counts(agency, month))["points"],
+                "points": core.evaluate(counts(scope, month))["points"],
             }
         )
     return rows
 
 
-def drilldown(key: str, p: Period, agency: Agency | None, part: str) -> QuerySet:
+def drilldown(
+    key: str, p: Period, agency: Agency | None, part: str, crosswalk: bool = False
+) -> QuerySet:
     """The dossiers behind a dossier indicator: `missed` (in the denominator, not the
     numerator), `counted` (the numerator) or `all` (the denominator)."""
+    scope = scope_of(agency, p, crosswalk)
     base, counted = dossier_sets(key, p)
-    dossiers = scoped_dossiers(agency).filter(base)
+    dossiers = scoped_dossiers(scope).filter(base)
     if part == "all":
         return dossiers
-    numerator = scoped_dossiers(agency).filter(base & counted).values("pk")
+    numerator = scoped_dossiers(scope).filter(base & counted).values("pk")
     if part == "counted":
         return dossiers.filter(pk__in=numerator)
     # Not exclude(counted): a negated comparison with a NULL column would drop rows.

@@ -5,11 +5,13 @@ and every agency; an officer sees the agencies where they hold a post. Every lis
 through permissions.visible_dossiers."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +40,15 @@ class IndexFilter(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), required=False, validators=[_report_date])
     end = forms.DateField(label=gettext_lazy("To"), required=False, validators=[_report_date])
     agency = forms.CharField(label=gettext_lazy("Agency"), required=False, max_length=40)
+    # As on Biểu 06a (stats.forms.ReportFilterForm): any value but "", "false", "0" is yes.
+    crosswalk = forms.BooleanField(
+        label=gettext_lazy("Closed agencies under their successors"),
+        required=False,
+        help_text=gettext_lazy(
+            "After a reorganisation: count the figures of agencies closed by the end of the "
+            "period under the agency that took over their work."
+        ),
+    )
 
     def __init__(self, data, user, **kwargs):
         data = data.copy()
@@ -61,10 +72,16 @@ class IndexFilter(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
         allowed = allowed_agencies(self.user)
         agency = data["agency_obj"]
+        if allowed is not None and agency is None and len(allowed) == 1:
+            data["agency_obj"] = agency = allowed[0]
+        data["walk"] = None
+        if data.get("crosswalk") and agency is not None:
+            # A closed agency's index with the crosswalk is its successor's: the successor
+            # is the one whose figures are shown, so the permission is checked on it.
+            data["walk"] = indicators.walk(agency, data["period"].end)
         if allowed is not None:
-            if agency is None and len(allowed) == 1:
-                data["agency_obj"] = agency = allowed[0]
-            if agency is None or agency.pk not in {a.pk for a in allowed}:
+            shown = data["walk"].agency if data["walk"] is not None else agency
+            if shown is None or shown.pk not in {a.pk for a in allowed}:
                 raise forms.ValidationError(_("You may see the index of your own agencies only."))
         return data
 
@@ -101,6 +118,20 @@ def _translated(report: dict) -> dict:
     return report
 
 
+def _links(period, walked) -> dict:
+    """With the crosswalk and a closed agency asked for: the successor's index (what is
+    shown) and the closed agency's own figures (without the crosswalk)."""
+    if walked is None or not walked.redirected:
+        return {}
+    dates = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    url = reverse("index766:report")
+    successor = {**dates, "agency": walked.agency.code, "crosswalk": "on"}
+    return {
+        "successor": f"{url}?{urlencode(successor)}",
+        "asked_alone": f"{url}?{urlencode({**dates, 'agency': walked.asked.code})}",
+    }
+
+
 @login_required
 @reads_from_replica
 def report(request):
@@ -108,12 +139,18 @@ def report(request):
     context = {"form": form, "agencies": _agency_choices(request.user), "no_data": core.NO_DATA}
     if not form.is_valid():
         return render(request, "index766/report.html", context, status=400)
-    period, agency = form.cleaned_data["period"], form.cleaned_data["agency_obj"]
+    data = form.cleaned_data
+    period, agency, crosswalk = data["period"], data["agency_obj"], data["crosswalk"]
+    walked = data["walk"]
+    shown = walked.agency if walked is not None else agency
     context.update(
-        report=_translated(indicators.build(agency, period)),
-        history=indicators.history(agency, period),
+        report=_translated(indicators.build(agency, period, crosswalk)),
+        history=indicators.history(agency, period, crosswalk=crosswalk),
         period=period,
-        agency=agency,
+        agency=shown,
+        walk=walked,
+        crosswalk=crosswalk,
+        links=_links(period, walked),
     )
     return render(request, "index766/report.html", context)
 
@@ -126,7 +163,9 @@ def dossiers(request):
         return render(request, "index766/dossiers.html", {"form": form}, status=400)
     data = form.cleaned_data
     part = data.get("part") or "missed"
-    queryset = indicators.drilldown(data["indicator"], data["period"], data["agency_obj"], part)
+    queryset = indicators.drilldown(
+        data["indicator"], data["period"], data["agency_obj"], part, data["crosswalk"]
+    )
     queryset = permissions.visible_dossiers(request.user, queryset).select_related(
         "procedure", "performing_agency"
     )
@@ -145,6 +184,7 @@ def dossiers(request):
             "indicator_name": _(spec.name),
             "part": dict(PARTS)[part],
             "period": data["period"],
-            "agency": data["agency_obj"],
+            "agency": data["walk"].agency if data["walk"] is not None else data["agency_obj"],
+            "walk": data["walk"],
         },
     )

@@ -6,7 +6,12 @@ The numbers are the definitions of docs/statistics.md: received per month by cha
 the on-time rate come from the same filters as Biểu 06a (`queries`), the overdue dossiers
 now are 06a's `overdue` for the period "today", the index is `index766.indicators.history`.
 Officers only; supervisors of the province see every agency, other officers the agencies
-of their posts."""
+of their posts.
+
+With the crosswalk (`?crosswalk=on`, as on 06a; docs/reorganisation.md) every chart reads by
+the map at the end of its period: agencies closed by then count under the agency doing
+their work (`queries.crosswalked`), an agency asked for brings those it took over
+(`queries.scope_for`); "overdue now" reads by today's map. Province totals do not move."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from motcua.core.numbers import format_vn, percent
 from motcua.core.replica import reads_from_replica
 from motcua.dossiers.models import Channel
+from motcua.org import services as org_services
 from motcua.org.models import Agency
 from motcua.stats import charts, factcore, queries
 from motcua.stats.forms import ReportFilterForm
@@ -74,6 +80,12 @@ class DashboardForm(ReportFilterForm):
             )
         agency = data.get("agency")
         allowed = queries.allowed_agency_ids(self.user)
+        if agency is not None and data.get("crosswalk"):
+            # A closed agency under the crosswalk is shown as its successor's: the
+            # permission is the successor's (as on 06a, an officer of the successor sees
+            # what it took over only with the crosswalk).
+            data["asked"] = agency
+            data["agency"] = agency = org_services.successor_on(agency, data["end"])
         if agency is not None and allowed is not None and agency.pk not in allowed:
             raise forms.ValidationError(
                 gettext_lazy("You may not see the figures of the agency %(code)s."),
@@ -114,13 +126,28 @@ def received_by_month(period: queries.Period, scope: queries.Scope) -> dict:
     return counts
 
 
-def per_agency(cells) -> dict[int, dict[str, int]]:
+def per_agency(cells, successors: dict[int, int] | None = None) -> dict[int, dict[str, int]]:
+    """The cells summed per agency; with `successors` (the crosswalk), a closed agency's
+    under the agency doing its work."""
+    if successors:
+        cells = queries.crosswalked(cells, successors)
     out: dict[int, dict[str, int]] = {}
     for cell in cells:
         into = out.setdefault(cell.agency_id, {})
         for key, value in cell.counts.items():
             into[key] = into.get(key, 0) + value
     return out
+
+
+def successors_within(day: date, scope: queries.Scope) -> dict[int, int]:
+    """The crosswalk's {closed agency: successor} on `day`, kept to successors in the scope:
+    a closed agency whose successor the user may not see (an officer still posted there;
+    a unit's closed commune merged into another district) keeps its own row, so each row's
+    list (agency=CODE&crosswalk=on) holds exactly its number's dossiers."""
+    successors = org_services.successors_on(day)
+    if scope.agency_ids is None:
+        return successors
+    return {old: new for old, new in successors.items() if new in scope.agency_ids}
 
 
 def index_agency(user, agency):
@@ -137,6 +164,16 @@ def index_agency(user, agency):
     return None, False
 
 
+def index_crosswalked(user, agency, period: queries.Period) -> bool:
+    """Whether the index may read by the crosswalk: for the province, or when the user may
+    see the agency doing `agency`'s work at the period's end (the officer of a closed
+    agency still posted there sees its own index, as its own row in the charts)."""
+    allowed = queries.allowed_agency_ids(user)
+    if agency is None or allowed is None:
+        return True
+    return org_services.successor_on(agency, period.end).pk in allowed
+
+
 @login_required
 @reads_from_replica
 def dashboard(request):
@@ -146,9 +183,15 @@ def dashboard(request):
     data = form.cleaned_data
     period = queries.Period(data["start"], data["end"])
     agency = data["agency"]
-    scope = queries.scope_for(request.user, period, unit=agency)
+    crosswalk = data["crosswalk"]
+    scope = queries.scope_for(request.user, period, unit=agency, crosswalk=crosswalk)
     unit = agency.code if agency is not None else ""
     today = timezone.localdate()
+    now = queries.Period(today, today)
+    # The drill-down lists take the same flag; a month of a longer period lists by the map
+    # of the whole period (crosswalk_on), which is what its number counts.
+    walk = {"crosswalk": "on"} if crosswalk else {}
+    walk_months = {**walk, "crosswalk_on": period.end.isoformat()} if crosswalk else {}
 
     # (1) and (4): received per month by channel, the online share.
     counts = received_by_month(period, scope)
@@ -169,9 +212,11 @@ def dashboard(request):
                 "total": total,
                 "share": percent(online, total),
                 "share_text": _rate(online, total),
-                "online_url": _link(metric="online", unit=unit, **{"from": frm, "to": to}),
+                "online_url": _link(
+                    metric="online", unit=unit, **{"from": frm, "to": to}, **walk_months
+                ),
                 "counter_post_url": _link(
-                    metric="counter_post", unit=unit, **{"from": frm, "to": to}
+                    metric="counter_post", unit=unit, **{"from": frm, "to": to}, **walk_months
                 ),
             }
         )
@@ -203,8 +248,17 @@ def dashboard(request):
     )
 
     # (2) on-time rate by agency, (3) overdue now by agency: 06a's cells.
-    resolved = per_agency(queries.count_cells(period, scope))
-    overdue_now = per_agency(queries.count_cells(queries.Period(today, today), scope))
+    if crosswalk:
+        scope_now = queries.scope_for(request.user, now, unit=agency, crosswalk=True)
+        resolved = per_agency(
+            queries.count_cells(period, scope), successors_within(period.end, scope)
+        )
+        overdue_now = per_agency(
+            queries.count_cells(now, scope_now), successors_within(today, scope_now)
+        )
+    else:
+        resolved = per_agency(queries.count_cells(period, scope))
+        overdue_now = per_agency(queries.count_cells(now, scope))
     ids = set(resolved) | set(overdue_now)
     names = {a["id"]: a for a in Agency.objects.filter(id__in=ids).values("id", "code", "name")}
     frm, to = period.start.isoformat(), period.end.isoformat()
@@ -221,7 +275,9 @@ def dashboard(request):
                 "in_time": c["early"] + c["on_time"],
                 "rate": percent(c["early"] + c["on_time"], done),
                 "rate_text": _rate(c["early"] + c["on_time"], done),
-                "url": _link(metric="resolved", agency=code, unit=unit, **{"from": frm, "to": to}),
+                "url": _link(
+                    metric="resolved", agency=code, unit=unit, **{"from": frm, "to": to}, **walk
+                ),
             }
         )
     rates.sort(key=lambda r: (-r["resolved"], r["name"]))
@@ -250,6 +306,7 @@ def dashboard(request):
                     agency=code,
                     unit=unit,
                     **{"from": today.isoformat(), "to": today.isoformat()},
+                    **walk,
                 ),
             }
         )
@@ -269,10 +326,14 @@ def dashboard(request):
     from motcua.index766 import indicators
 
     index_of, index_shown = index_agency(request.user, agency)
+    index_crosswalk = crosswalk and index_crosswalked(request.user, index_of, period)
     history = []
     if index_shown:
         history = indicators.history(
-            index_of, indicators.Period(period.start, period.end), months=INDEX_MONTHS
+            index_of,
+            indicators.Period(period.start, period.end),
+            months=INDEX_MONTHS,
+            crosswalk=index_crosswalk,
         )
     index_svg = charts.line_chart(
         "chart-index",
@@ -294,6 +355,10 @@ def dashboard(request):
         "history": [{**h, "points_text": format_vn(h["points"], 2)} for h in history],
         "index_of": index_of,
         "index_shown": index_shown,
+        "crosswalk": crosswalk,
+        "index_crosswalk": index_crosswalk,
+        "closed": data["asked"] if data.get("asked") not in (None, agency) else None,
+        "agency": agency,
         "svg": {
             "received": received_svg,
             "share": share_svg,

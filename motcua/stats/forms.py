@@ -107,6 +107,13 @@ class DrillDownForm(ReportFilterForm):
     unit = CodeField(label=_("Unit and the units under it (code)"))
     group = CodeField(label=_("District and the units under it (code)"))
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+    # The day whose map the crosswalk uses (default the period's end): the dashboard's month
+    # of a longer period lists by that period's map.
+    crosswalk_on = ReportDateField(label=_("Crosswalk as on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["crosswalk_on"].widget = forms.HiddenInput()
 
     def clean_unit(self):
         return _agency_or_error(self.cleaned_data["unit"])

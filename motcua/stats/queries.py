@@ -390,11 +390,13 @@ def scope_for(
     tier="",
     sector=None,
     crosswalk=False,
+    crosswalk_on=None,
 ) -> Scope:
     """The scope a user asked for, narrowed to what they may see: `unit` and `group` are
     each an agency and the units under it, `agency` exactly one agency; user None (the
     command) sees all. With the crosswalk, an agency in the scope brings the closed agencies
-    whose work it does at the period's end."""
+    whose work it does at the period's end (or on `crosswalk_on`: the dashboard's month
+    lists use the map of its whole period)."""
     ids = allowed_agency_ids(user)
     for top in (unit, group):
         if top is not None:
@@ -402,7 +404,7 @@ def scope_for(
     if agency is not None:
         ids = intersect(ids, frozenset({agency.pk}))
     if crosswalk and ids is not None:
-        ids = org_services.with_predecessors(ids, period.end)
+        ids = org_services.with_predecessors(ids, crosswalk_on or period.end)
     return Scope(ids, tier or "", sector.pk if sector is not None else None, crosswalk)
 
 

@@ -121,6 +121,7 @@ def dossier_list(request):
         tier=data["tier"],
         sector=data["sector"],
         crosswalk=data["crosswalk"],
+        crosswalk_on=data["crosswalk_on"],
     )
     queryset = (
         visible_dossiers(request.user, queries.dossiers(period, scope, data["metric"]))

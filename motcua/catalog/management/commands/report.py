@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--crosswalk",
             action="store_true",
-            help="dossiers: closed agencies' figures under their successors (a reorganisation).",
+            help="dossiers, index766: closed agencies' figures under their successors.",
         )
         parser.add_argument("--output", help="Write xlsx/pdf to this file (default stdout).")
 
