@@ -9,7 +9,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.search import search
 from motcua.core import audit
 from motcua.core.text import fold
-from motcua.dossiers import permissions, services, uploads
+from motcua.dossiers import keyset, permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
 from motcua.dossiers.models import STATUS_CHOICES, Channel, Delegation, Dossier
 from motcua.dossiers.validation import InvalidApplicant
@@ -71,12 +72,34 @@ def urgency(dossier, now) -> str:
         return "overdue" if due < now else "in-time"
 
 
-SORTS = {
-    "due": (F("due_at").asc(nulls_last=True), "id"),
+SORTS = {  # the queue's orders, NULLs last, the id breaking ties (keyset.Sort)
+    "due": keyset.Sort([("due_at", False)]),
     # Dossiers the desk must still check first, by their check deadline.
-    "check": (F("check_due_at").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id"),
-    "received": (F("received_at").desc(nulls_last=True), "-id"),
+    "check": keyset.Sort([("check_due_at", False), ("due_at", False)]),
+    "received": keyset.Sort([("received_at", True)]),
 }
+
+
+# What the queue's rows never show: the long texts of the dossier and of its procedure,
+# left out of the page's query (fetching and decoding them was a good part of a page).
+QUEUE_DEFERRED = (
+    "facts",
+    "pauses",
+    "result",
+    *(
+        f"procedure__{name}"
+        for name in (
+            "search_text",
+            "name_folded",
+            "steps",
+            "where_to_apply",
+            "fee_text",
+            "result",
+            "legal_basis",
+            "conditions",
+        )
+    ),
+)
 
 
 class QueueFilter(forms.Form):
@@ -100,22 +123,35 @@ class QueueFilter(forms.Form):
 
 def matching(dossiers, query: str):
     """Dossiers whose code, applicant's ID number, phone or name (folded, from the start of
-    a word), or procedure match the officer's search."""
+    a word), or procedure match the officer's search.
+
+    One condition per row of the officer's open dossiers, each cheap at a million dossiers:
+    an ID number or phone finds its few applicants through their indexes first (a hashed
+    set of ids); a name is checked on each row's own applicant (its primary key), never by
+    reading every applicant whose name starts so; a search holding a digit is no name."""
+    from motcua.dossiers.models import Applicant
     from motcua.dossiers.validation import normalise_phone
 
     q = query.strip()
     folded = fold(q)
     condition = Q(code__icontains=q)
+    numbers = Q()
     digits = q.replace(" ", "")
     if digits.isdigit() and len(digits) in (9, 12):
-        condition |= Q(applicant__id_number=digits)
+        numbers |= Q(id_number=digits)
     phone = normalise_phone(q)
     if phone:
-        condition |= Q(applicant__phone=phone)
+        numbers |= Q(phone=phone)
+    if numbers:
+        condition |= Q(applicant__in=Applicant.objects.filter(numbers).values("pk"))
     if folded:
-        condition |= Q(applicant__name_folded__startswith=folded) | Q(
-            applicant__name_folded__contains=f" {folded}"
-        )
+        if not any(c.isdigit() for c in folded):
+            # " " + the name holds " word": the name starts with it or a later word does.
+            # A scalar subquery, which PostgreSQL runs per row (an EXISTS it would turn into
+            # a hash of every applicant so named: a million rows read).
+            own = Applicant.objects.filter(pk=OuterRef("applicant_id")).values("name_folded")
+            dossiers = dossiers.alias(applicant_words=Concat(Value(" "), Subquery(own[:1])))
+            condition |= Q(applicant_words__contains=f" {folded}")
         condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
     return dossiers.filter(condition)
 
@@ -124,44 +160,55 @@ def matching(dossiers, query: str):
 def queue(request):
     form = QueueFilter(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    dossiers = (
-        permissions.visible_dossiers(request.user)
-        .select_related("procedure", "applicant", "current_agency", "current_step", "assignee")
-        .annotate(stop_asked=services.stop_request_exists())  # the mark, in the page's query
-        .annotate(**postal_services.queue_annotations())  # the postal mark and tracking
-    )
+    dossiers = permissions.visible_dossiers(request.user)
     dossiers = (
         dossiers.filter(status=data["status"])
         if data.get("status")
-        else dossiers.filter(status__in=OPEN)
+        # Listed as in the partial indexes' condition (models.Dossier.Meta), which SQLite
+        # matches by its text.
+        else dossiers.filter(status__in=sorted(s.value for s in OPEN))
     )
     now = timezone.now()
     if data.get("mine"):
         dossiers = dossiers.filter(assignee=request.user)
     if data.get("overdue"):
         # Overdue: the appointment passed while the clock runs (not paused, not finished).
+        # One condition under the open statuses, so the partial indexes still apply.
         dossiers = dossiers.filter(
-            status__in=[Status.RECEIVED, Status.PROCESSING], due_at__lt=now
-        ) | dossiers.filter(status=Status.SUBMITTED, check_due_at__lt=now)
+            Q(status__in=[Status.RECEIVED, Status.PROCESSING], due_at__lt=now)
+            | Q(status=Status.SUBMITTED, check_due_at__lt=now)
+        )
     if data.get("stop_requested"):  # the applicant asked to stop: the desk must answer
         dossiers = services.with_pending_stop_request(dossiers)
     if data.get("q"):
         dossiers = matching(dossiers, data["q"])
-    page = data.get("page") or 1
-    order = SORTS[data.get("sort") or "due"]
-    rows = list(dossiers.order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = [(d, urgency(d, now)) for d in rows[:PAGE_SIZE]]
+    sort = SORTS[data.get("sort") or "due"]
+    page, rows, has_prev, has_next, position, refused = _page_of(
+        dossiers, sort, data.get("page") or 1, request.GET
+    )
+    rows = [(d, urgency(d, now)) for d in rows]
     # The officer's own stale dossiers first, on the first page: one small query of their
     # own open dossiers (the assignee index), apart from the page's query.
-    stale = _own_stale(request.user, now) if page == 1 else []
+    stale = _own_stale(request.user, now) if page == 1 and position is None else []
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
 
-    def page_url(number):
+    def page_url(number, **cursor):
         query["page"] = number
-        return f"?{query.urlencode()}"
+        query.update(cursor)
+        url = f"?{query.urlencode()}"
+        for name in cursor:
+            query.pop(name)
+        return url
 
+    prev_url = next_url = ""
+    if has_prev:
+        # Page 1 is the top of the queue as it is now; further back, the page before the first row.
+        back = page > 2 and rows
+        prev_url = page_url(page - 1, before=keyset.key(sort, rows[0][0])) if back else page_url(1)
+    if has_next and rows and page < MAX_PAGE:
+        next_url = page_url(page + 1, after=keyset.key(sort, rows[-1][0]))
     return render(
         request,
         # htmx (the filters) asks for the rows only; a page link or a reload gets the page.
@@ -172,8 +219,9 @@ def queue(request):
             "form": form,
             "rows": rows,
             "page": page,
-            "prev_url": page_url(page - 1) if page > 1 else "",
-            "next_url": page_url(page + 1) if has_next and page < MAX_PAGE else "",
+            "prev_url": prev_url,
+            "next_url": next_url,
+            "cursor_refused": refused,
             "now": now,
             "stale": stale,
             "stale_ids": {s.dossier.pk for s in stale},
@@ -182,6 +230,52 @@ def queue(request):
             "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
         },
     )
+
+
+def _page_of(dossiers, sort, page: int, params):
+    """One query for a page of the queue: after (or before) the row named by the `after`
+    (`before`) cursor, else at the page number's offset (a typed or bookmarked page).
+
+    Returns (page, rows, has_prev, has_next, position, refused): `position` is the cursor's
+    key when one was followed; `refused` says a cursor was not one (garbage, out of range)
+    and the first page is shown instead."""
+    after, before = params.get("after", ""), params.get("before", "")
+    position = keyset.parse(sort, after or before) if after or before else None
+    refused = bool(after or before) and position is None
+    if refused:
+        page = 1
+    if position is None:
+        offset = (page - 1) * PAGE_SIZE
+        rows = _rows(dossiers, sort.order_by(), offset, offset + PAGE_SIZE + 1)
+        return page, rows[:PAGE_SIZE], page > 1, len(rows) > PAGE_SIZE, None, refused
+    backwards = not after
+    dossiers = dossiers.filter(keyset.beyond(sort, position, backwards))
+    rows = _rows(dossiers, sort.order_by(reverse=backwards), 0, PAGE_SIZE + 1)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not backwards:
+        return max(page, 2), rows, True, more, position, False
+    rows.reverse()
+    # Walking back to the top of the queue: that is page 1, whatever the link said.
+    return (max(page, 2) if more else 1), rows, more, True, position, False
+
+
+def _rows(dossiers, order, start: int, stop: int) -> list[Dossier]:
+    """The page's rows, in one query: the ids of the page chosen among the dossiers alone
+    (an index walk or a sort of the officer's open dossiers, bounded), then those rows with
+    what the page shows (procedure, applicant, agency, step, assignee, the stop and postal
+    marks). Joined before the limit, a misjudged estimate made PostgreSQL join and mark
+    every open dossier of the province before keeping 51."""
+    page = dossiers.order_by(*order).values("pk")[start:stop]
+    rows = (
+        Dossier.objects.filter(pk__in=page)
+        .select_related("procedure", "applicant", "current_agency", "current_step", "assignee")
+        .defer(*QUEUE_DEFERRED)
+        .annotate(stop_asked=services.stop_request_exists())  # the mark, in the page's query
+        .annotate(**postal_services.queue_annotations())  # the postal mark and tracking
+        .order_by(*order)
+    )
+    return list(rows)
 
 
 STALE_SHOWN = 20
