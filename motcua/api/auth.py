@@ -25,7 +25,10 @@ def agency_ids(token: ApiToken) -> set[int]:
     """The agencies the token is narrowed to; empty when it is not narrowed."""
     cached = getattr(token, "_agency_ids", None)
     if cached is None:
-        cached = token._agency_ids = set(token.agencies.values_list("id", flat=True))
+        if getattr(token, "narrowed", True) is False:  # known from the token's own query
+            cached = token._agency_ids = set()
+        else:
+            cached = token._agency_ids = set(token.agencies.values_list("id", flat=True))
     return cached
 
 

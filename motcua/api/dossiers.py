@@ -12,7 +12,6 @@ import json
 from datetime import datetime, time, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +38,7 @@ from motcua.dossiers import permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier
 from motcua.dossiers.workflow import OPEN, Action
 from motcua.org.models import Agency, Desk, User
+from motcua.stats import facts as stats_facts
 
 router = Router(tags=["dossiers"], auth=auth.TokenAuth())
 
@@ -101,7 +101,8 @@ def _item(d: Dossier) -> dict:
     }
 
 
-def _detail(d: Dossier, token) -> dict:
+def _detail(d: Dossier, token, documents=None) -> dict:
+    """The dossier in full; `documents`: its documents when in hand (else read)."""
     a = d.applicant
     actions = (
         permissions.allowed_actions(token.user, d)
@@ -143,7 +144,7 @@ def _detail(d: Dossier, token) -> dict:
                 "content_type": doc.content_type,
                 "size": doc.size,
             }
-            for doc in d.documents.order_by("id")
+            for doc in (d.documents.order_by("id") if documents is None else documents)
         ],
         "allowed_actions": [str(action) for action in actions],
     }
@@ -217,12 +218,34 @@ def create_dossier(
         raise invalid({"Idempotency-Key": "invalid"}, status=400)
     stored_key = f"api:{user.pk}:{key}"  # keys are the service account's own
     fingerprint = request_fingerprint(payload)
-
-    first = Dossier.objects.filter(idempotency_key=stored_key).select_related("procedure").first()
-    if first is not None:
+    # The key is not looked up first: it is unique in the database. A retry or a concurrent
+    # twin fails to insert it and `services.receive` answers with the first dossier; a
+    # retry refused on the way (the procedure abolished since…) is answered here.
+    try:
+        dossier = _create(token, payload, stored_key, fingerprint)
+    except (ApiError, services.DossierError):
+        first = (
+            Dossier.objects.filter(idempotency_key=stored_key).select_related("procedure").first()
+        )
+        if first is None:
+            raise
         return Reply(200, _detail(_retried(token, first, payload, fingerprint), token))
+    if getattr(dossier, "all_documents", None) is None:  # the first request's dossier
+        return Reply(200, _detail(_retried(token, dossier, payload, fingerprint), token))
+    return Reply(201, _detail(dossier, token, dossier.all_documents))
 
-    procedure = Procedure.objects.filter(code=payload.procedure.strip()).first()
+
+def _create(token, payload: DossierIn, stored_key: str, fingerprint: str) -> Dossier:
+    """Read what the request names, check that the token may create the dossier, and
+    create it (one transaction: `services.receive`/`submit`). The answer is built from the
+    objects in hand: nothing is read back."""
+    procedure = (
+        Procedure.objects.select_related("agency")
+        .prefetch_related("documents")
+        .annotate(has_fees=stats_facts.has_fees_annotation())  # for the new dossier's facts
+        .filter(code=payload.procedure.strip())
+        .first()
+    )
     if procedure is None:
         raise invalid({"procedure": "invalid"})
     desk = agency = None
@@ -244,24 +267,24 @@ def create_dossier(
     _check_may_create(token, procedure, payload.channel, desk, agency)
     documents = _documents(procedure, payload.documents)
 
-    create = services.receive if payload.channel == Channel.COUNTER else services.submit
-    with transaction.atomic():
-        dossier = create(
-            procedure=procedure,
-            applicant=payload.applicant.dict(),
-            channel=payload.channel,
-            actor=user,
-            desk=desk,
-            performing_agency=agency,
-            documents=documents,
-            received_at=received_at,
-            idempotency_key=stored_key,
-            idempotency_fingerprint=fingerprint,
-        )
-        if not _may_create(token, dossier):  # the check above, once more: rolls it back
+    def accept(dossier: Dossier) -> None:  # the check above, once more, on the dossier itself
+        if not _may_create(token, dossier):
             raise services.NotAllowed(str(NOT_ALLOWED_HERE))
-    dossier = auth.visible_dossiers(token).select_related(*DETAIL_RELATED).get(pk=dossier.pk)
-    return Reply(201, _detail(dossier, token))
+
+    create = services.receive if payload.channel == Channel.COUNTER else services.submit
+    return create(
+        procedure=procedure,
+        applicant=payload.applicant.dict(),
+        channel=payload.channel,
+        actor=token.user,
+        desk=desk,
+        performing_agency=agency,
+        documents=documents,
+        received_at=received_at,
+        idempotency_key=stored_key,
+        idempotency_fingerprint=fingerprint,
+        accept=accept,
+    )
 
 
 def request_fingerprint(payload: DossierIn) -> str:
@@ -354,9 +377,13 @@ def _file(doc, prefix: str, errors: dict) -> SimpleUploadedFile | None:
 
 
 def _may_create(token, dossier: Dossier) -> bool:
-    """The token must see the new dossier; a counter receipt is the RECEIVE action, which
-    the service account must be allowed at the desk (or agency) that receives it."""
-    if not auth.visible_dossiers(token).filter(pk=dossier.pk).exists():
+    """The token must see the new dossier (`auth.would_see`: the rule of `visible_dossiers`
+    on the dossier about to be written); a counter receipt is the RECEIVE action, which the
+    service account must be allowed at the desk (or agency) that receives it."""
+    seen_at = {dossier.current_agency_id, dossier.performing_agency_id}
+    if dossier.received_desk is not None:
+        seen_at.add(dossier.received_desk.agency_id)
+    if not auth.would_see(token, seen_at):
         return False
     if dossier.channel == Channel.COUNTER:
         return permissions.can(token.user, Action.RECEIVE, dossier)

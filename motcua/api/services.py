@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from motcua.api.models import ApiToken
@@ -83,8 +84,12 @@ def find_token(secret: str) -> ApiToken | None:
     secret = secret.strip()
     if len(secret) != SECRET_LENGTH or not set(secret) <= SECRET_CHARACTERS:
         return None  # never sent to the database: a NUL in a header must not reach it
+    # One query: the token, its user, and whether it is narrowed to agencies (which are
+    # then read only when needed: `auth.agency_ids`).
+    narrowed = ApiToken.agencies.through.objects.filter(apitoken=OuterRef("pk"))
     token = (
         ApiToken.objects.select_related("user")
+        .annotate(narrowed=Exists(narrowed))
         .filter(key_prefix=secret[:PREFIX_LENGTH], revoked_at__isnull=True)
         .first()
     )

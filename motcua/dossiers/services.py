@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,11 +167,47 @@ def lock_counter(agency, day) -> DossierCounter:
 
 
 def next_code(agency, day, counter: DossierCounter | None = None) -> str:
-    """Allocate the agency's next sequence number for `day`; call inside a transaction."""
-    counter = counter or lock_counter(agency, day)
+    """Allocate the agency's next sequence number for `day`; call inside a transaction.
+    The counter's row stays locked until the commit (the number is taken by one statement
+    that locks, increments and reads it, where the database can return updated rows)."""
+    if counter is None:
+        number = _take_number(agency, day)
+        if number is not None:
+            return codes.format_code(agency.code, day, number)
+        counter = lock_counter(agency, day)
     DossierCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
     counter.refresh_from_db(fields=["last"])
     return codes.format_code(agency.code, day, counter.last)
+
+
+def _take_number(agency, day) -> int | None:
+    """`UPDATE … SET last = last + 1 … RETURNING last` on the agency's counter of `day`
+    (created when missing): one statement instead of lock, update and read back. None where
+    the database cannot return updated rows (then `lock_counter` does it in three)."""
+    if not connection.features.can_return_columns_from_insert:
+        return None
+    meta = DossierCounter._meta
+    quote = connection.ops.quote_name
+    table, last = quote(meta.db_table), quote(meta.get_field("last").column)
+    sql = (
+        f"UPDATE {table} SET {last} = {last} + 1 "
+        f"WHERE {quote(meta.get_field('agency').column)} = %s "
+        f"AND {quote(meta.get_field('day').column)} = %s RETURNING {last}"
+    )
+    params = [agency.pk, connection.ops.adapt_datefield_value(day)]
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        try:  # the day's first dossier: create the counter, then take its first number
+            with transaction.atomic():
+                DossierCounter.objects.create(agency=agency, day=day, last=1)
+            return 1
+        except IntegrityError:  # another transaction created it first: take the next one
+            pass
+    raise RuntimeError("The day's counter could neither be read nor created")  # pragma: no cover
 
 
 def _applicant(data: dict | Applicant) -> Applicant:
@@ -235,6 +271,17 @@ def _first_step(process: Process | None) -> ProcessStep | None:
     return process.steps.order_by("position").first() if process else None
 
 
+def first_step_for(procedure, agency) -> ProcessStep | None:
+    """`_first_step(process_for(procedure, agency))` in one query: the first step of the
+    agency's active process of the procedure, else of the one for every agency."""
+    return (
+        ProcessStep.objects.filter(process__procedure=procedure, process__is_active=True)
+        .filter(Q(process__agency=agency) | Q(process__agency__isnull=True))
+        .order_by(F("process__agency").asc(nulls_last=True), "process_id", "position", "id")
+        .first()
+    )
+
+
 def check_received_at(received_at: datetime, now: datetime | None = None) -> None:
     """Refuse a receipt instant a caller gives that is in the future (beyond the clock
     tolerance) or back-dated beyond RECEIPT_BACKDATE_DAYS. Edges that let a caller give
@@ -259,9 +306,32 @@ def _same_request(key: str, fingerprint: str) -> Dossier | None:
     return existing
 
 
+def receive(**kwargs) -> Dossier:
+    """Receive a complete dossier at a desk (or accept an online/postal submission when
+    `submit_only`): see `_create` for the arguments and the rules.
+
+    With an `idempotency_key`, a request that was already made (a retry, or a concurrent
+    twin) returns the first request's dossier, and the same key with another
+    `idempotency_fingerprint` raises IdempotencyConflict. The key is unique in the database
+    and that is what is relied upon: nothing is read for it on the way in; when the
+    transaction fails (the insert of a taken key, or any refusal: a retry after the
+    procedure was abolished still gets its dossier) it is rolled back whole (the code's
+    number included) and the dossier holding the key, if any, is the answer."""
+    key = kwargs.get("idempotency_key")
+    try:
+        return _create(**kwargs)
+    except (IntegrityError, DossierError):
+        if not key:
+            raise
+        existing = _same_request(key, kwargs.get("idempotency_fingerprint", ""))
+        if existing is None:
+            raise
+        return existing
+
+
 @_removes_files_on_error
 @transaction.atomic
-def receive(
+def _create(
     *,
     procedure,
     applicant: dict | Applicant,
@@ -281,18 +351,19 @@ def receive(
     submit_only: bool = False,
     chain=None,
     check_permission: bool = True,
+    accept=None,
 ) -> Dossier:
     """Receive a complete dossier at a desk (or accept an online/postal submission when
     `submit_only`). Raises Incomplete listing the missing documents: the officer then
     guides the applicant (the supplement request form) and nothing is received.
 
     A counter receipt by an officer needs a desk officer's post in force at the desk's
-    agency. Files are written only once everything else is accepted, and removed again if
-    the transaction does not commit."""
-    if idempotency_key:
-        existing = _same_request(idempotency_key, idempotency_fingerprint)
-        if existing is not None:
-            return existing
+    agency. `accept`, when given, is called with the new dossier before it is written and
+    may refuse it by raising (the API's check that its token may create it). Files are
+    written only once everything else is accepted, and removed again if the transaction
+    does not commit. The dossier returned carries `all_documents`: the rows written, which
+    are all its documents, so that the hooks of this transaction and the caller need not
+    read them back."""
     if procedure.status != ProcedureStatus.ACTIVE:
         raise DossierError(_("This procedure is no longer in force."))
     if channel == Channel.ONLINE and not procedure.channel_online:
@@ -314,20 +385,13 @@ def receive(
         missing = check_completeness(procedure, documents)
         if missing:
             raise Incomplete(missing)
-    process = process_for(procedure, agency)
-    step = _first_step(process)
+    step = first_step_for(procedure, agency)
     day = timezone.localdate(now)
-    counter = lock_counter(agency, day)
-    if idempotency_key:
-        # A retry that waited for the lock now sees the first request's dossier.
-        existing = _same_request(idempotency_key, idempotency_fingerprint)
-        if existing is not None:
-            return existing
     applicant = _applicant(applicant)
     status = Status.SUBMITTED if submit_only else Status.RECEIVED
     action = Action.SUBMIT if submit_only else Action.RECEIVE
     dossier = Dossier(
-        code=next_code(agency, day, counter),
+        code="",
         secret="".join(secrets.choice(SECRET_ALPHABET) for _ in range(8)),
         procedure=procedure,
         procedure_version=version,
@@ -350,14 +414,17 @@ def receive(
         dossier.check_due_at = check_due(dossier, now)
     else:
         start_clock(dossier, now)
-    try:
-        with transaction.atomic():
-            dossier.save()
-    except IntegrityError:
-        if idempotency_key:  # a concurrent retry won the race: answer with its dossier
-            return _same_request(idempotency_key, idempotency_fingerprint)
-        raise
-    _attach(dossier, documents)
+    if accept is not None:
+        accept(dossier)
+    # Its statistics are computed now and inserted with it (docs/statistics.md).
+    stats_facts.prepare_new(
+        dossier, digitised=bool(documents) and all(d.get("file") for d in documents)
+    )
+    # The number last: the agency's counter stays locked from here until the commit. A
+    # taken idempotency key fails the insert and rolls the whole transaction back (`receive`).
+    dossier.code = next_code(agency, day)
+    dossier.save(force_insert=True)
+    dossier.all_documents = _attach(dossier, documents)
     chained = chain is not None and not submit_only
     event = _event(dossier, action, None, status, actor, now, step=step, notify=not chained)
     if chained:
@@ -440,25 +507,36 @@ def _checked_files(documents) -> list[dict]:
         raise InvalidFile(str(rejected)) from rejected
 
 
-def _attach(dossier: Dossier, documents: list[dict]) -> None:
-    written = _written_files.get()
-    for d in documents:
-        upload = d.get("file")
-        document = DossierDocument.objects.create(
+def _attach(dossier: Dossier, documents: list[dict]) -> list[DossierDocument]:
+    """Write the documents (one statement) and their files; returns the rows written."""
+    rows = [
+        DossierDocument(
             dossier=dossier,
             required_document_id=d.get("required_document"),
             name=d.get("name") or "",
             originals=d.get("originals", 0),
             copies=d.get("copies", 0),
-            file=upload or "",
+            file=d.get("file") or "",
             content_type=d.get("content_type", ""),
-            size=getattr(upload, "size", 0) or 0,
+            size=getattr(d.get("file"), "size", 0) or 0,
             reused_from_id=d.get("reused_from"),
         )
-        if upload and written is not None:
-            written.append(document.file.name)
-    if documents:
-        dossier._documents_changed = True  # the statistics' "digitised" flag is re-read
+        for d in documents
+    ]
+    if not rows:
+        return rows
+    written = _written_files.get()
+    try:
+        DossierDocument.objects.bulk_create(rows)  # each file is stored by its field's pre_save
+    finally:  # the files stored so far, removed if the transaction fails
+        if written is not None:
+            written.extend(
+                row.file.name
+                for row, d in zip(rows, documents, strict=True)
+                if d.get("file") and getattr(row.file, "_committed", False)
+            )
+    dossier._documents_changed = True  # the statistics' "digitised" flag is re-read
+    return rows
 
 
 # --- Every later action -----------------------------------------------------------------------

@@ -81,6 +81,18 @@ def _parse(value):
 ENDED = (Status.REFUSED, Status.WITHDRAWN, Status.CLOSED)
 
 
+def fee_query(procedure):
+    """The procedure's fees that make a dossier owe something: not zero (or varying)."""
+    from motcua.catalog.models import Fee
+
+    return Fee.objects.filter(procedure=procedure).exclude(amount=0)
+
+
+def has_fees_annotation() -> Exists:
+    """For `Procedure.objects.annotate(has_fees=…)`: what `prepare_new` would ask."""
+    return Exists(fee_query(OuterRef("pk")))
+
+
 def fee_marks(ids) -> dict[int, tuple[bool, bool]]:
     """{dossier id: (owes fees, paid them online)} in one query: it owes fees when its
     procedure has a fee that is not zero (or that varies) or an amount was set for it, and
@@ -176,8 +188,32 @@ def is_digitised(dossier: Dossier) -> bool:
     return bool(files) and all(files)
 
 
+def prepare_new(dossier: Dossier, digitised: bool) -> None:
+    """For a dossier about to be inserted (`dossiers.services.receive`): its contribution,
+    set on the unsaved row so that the insert stores it; the `follow` of its first event
+    then adds it to the table without updating the row again. A new dossier has no fee
+    assessment and no payment yet. `procedure.has_fees`, when the caller read the procedure
+    with that annotation (`has_fees_annotation`), saves the query for its fees."""
+    marks = (False, False)
+    if dossier.received_at is not None and dossier.status not in NOT_RECEIVED:
+        has_fees = getattr(dossier.procedure, "has_fees", None)
+        if has_fees is None:
+            has_fees = fee_query(dossier.procedure_id).exists()
+        charged = owes_fees(has_fees, False, dossier.fee_amount, dossier.fee_paid, dossier.status)
+        marks = (charged, False)
+    new = factcore.contribution(snapshot(dossier, (), digitised, marks))
+    dossier.facts = factcore.dump(new)
+    dossier._facts_to_add = new
+
+
 def follow(dossier: Dossier) -> None:
     """Bring the fact table and `dossier.facts` in step with the dossier as it now is."""
+    new = getattr(dossier, "_facts_to_add", None)
+    if new is not None:  # a new dossier's contribution, already on its row (`prepare_new`)
+        dossier._facts_to_add = None
+        if new:
+            add(factcore.diff({}, new))
+        return
     old = factcore.load(dossier.facts)
     if dossier.received_at is None and not old:
         return

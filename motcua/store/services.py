@@ -208,6 +208,9 @@ def on_dossier_event(dossier, action: str) -> None:
     if dossier.parent_id or not dossier.received_at or dossier.status in ("submitted",):
         return
     if action in ("receive", "supplement") or getattr(dossier, "_documents_changed", False):
+        known = getattr(dossier, "all_documents", None)  # a dossier `receive` just created
+        if action == "receive" and known is not None and not any(d.file for d in known):
+            return  # no paper attached as a file: nothing to keep, nothing to read
         keep_papers(dossier)
 
 
