@@ -6,12 +6,20 @@ Run: .venv/bin/python bench/load.py [--users 8] [--seconds 30] [--workers 2]
 It prepares a bench database (DATABASE_URL naming a database whose name contains "bench",
 else a SQLite file var/bench/load.sqlite3): a small province, `--dossiers` received dossiers
 to look up, an API token and an officer; starts `motcua serve` on 127.0.0.1 (a free port,
-`--workers` processes); then runs each locust scenario of bench/locustfile.py headless for
+`--workers` processes, database connections kept as compose.yaml keeps them: CONN_MAX_AGE,
+60 s unless set); then runs each locust scenario of bench/locustfile.py headless for
 `--seconds` with `--users` users and prints requests/s, median and p99, failures, and each
 as a ratio to the floor (GET /healthz on the same server: no database, the framework's
-cost). With `--soak`, the mixed scenario runs that long, then `--spike` times the users for
-a fifth of it, and the app workers' memory (RSS) is printed at the start, the end of the
-soak and the end of the spike. `--output FILE` keeps the figures as JSON.
+cost).
+
+With `--soak SECONDS`, the mixed scenario (API intake, the work queue, the lookup, Biểu 06a,
+the catalogue search) runs that long with `--users` users, then with `--spike` times the users
+for `--spike-seconds` (a fifth of the soak unless given). Per phase it prints requests,
+failures and the error rate, requests/s, median and p99, and the memory of the server's
+processes (resident set of gunicorn's master and workers, read from /proc every
+`--sample` seconds): first, last and highest sample, and how many worker processes served
+(gunicorn replaces a worker after MOTCUA_MAX_REQUESTS requests). `--output FILE` keeps the
+figures as JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,10 +41,10 @@ import project_path  # noqa: F401 - first: the import path (see its docstring)
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-bench-password-1"
-SCENARIOS = ["FloorUser", "CatalogueUser", "LookupUser", "MixedUser"]
+SCENARIOS = ["FloorUser", "CatalogueUser", "LookupFormUser", "LookupUser", "MixedUser"]
 
 
-def prepare(dossiers: int) -> dict:
+def prepare(dossiers: int, sessions_needed: int = 8) -> dict:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     from bench.benchdb import open_database
 
@@ -77,6 +86,16 @@ def prepare(dossiers: int) -> dict:
         )
         lookups.append([d.code, d.secret])
     token = api_services.issue_token("Load bench", officer)[1]
+    # Officers already signed in, as at a desk during the day: the users of the mixed scenario
+    # take these sessions rather than each hashing the password (slow on purpose) at once.
+    from django.conf import settings
+    from django.test import Client
+
+    sessions = []
+    for _ in range(sessions_needed):
+        client = Client()
+        client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+        sessions.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
     documents = [
         {"required_document": d["required_document"], "originals": 1, "copies": 0}
         for d in province.documents()
@@ -85,6 +104,8 @@ def prepare(dossiers: int) -> dict:
         "lookups": lookups,
         "token": token,
         "officer": {"username": officer.username, "password": PASSWORD},
+        "sessions": sessions,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
         "intake": {
             "procedure": province.procedure.code,
             "applicant": people.person("phường Lê Hồng Phong, thành phố Phủ Lý, tỉnh Hà Nam"),
@@ -105,6 +126,7 @@ def free_port() -> int:
 def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "", "LOG_LEVEL": "WARNING"}
+    env.setdefault("CONN_MAX_AGE", "60")  # as deployed (compose.yaml)
     env.pop("MOTCUA_TASKS", None)  # tasks in the request: nothing waits for a worker
     server = subprocess.Popen(
         [sys.executable, "-m", "motcua", "serve", "--port", str(port), "--workers", str(workers)],
@@ -128,21 +150,66 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str
     sys.exit("motcua serve did not become ready")
 
 
-def worker_rss_mb(server: subprocess.Popen) -> float:
-    """Resident memory of gunicorn's master and workers together, in MB."""
+def server_processes(server: subprocess.Popen) -> dict[int, int]:
+    """Resident memory in kB of gunicorn's master and each worker, by process id."""
     pids = [server.pid]
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
     if children.exists():
         pids += [int(p) for p in children.read_text().split()]
-    total = 0
+    rss = {}
     for pid in pids:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
+                    rss[pid] = int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
             continue
-    return total / 1024
+    return rss
+
+
+class MemorySampler:
+    """Samples the server's memory every `every` seconds in a thread, labelled by phase."""
+
+    def __init__(self, server: subprocess.Popen, every: float):
+        self.server, self.every = server, every
+        self.phase = "start"
+        self.samples: dict[str, list[tuple[float, float]]] = {}
+        self.workers: dict[str, set[int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._started = time.monotonic()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def sample(self) -> None:
+        rss = server_processes(self.server)
+        total_mb = sum(rss.values()) / 1024
+        at = round(time.monotonic() - self._started, 1)
+        self.samples.setdefault(self.phase, []).append((at, round(total_mb, 1)))
+        self.workers.setdefault(self.phase, set()).update(p for p in rss if p != self.server.pid)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
+
+    def summary(self, phase: str) -> dict:
+        values = [mb for _, mb in self.samples.get(phase, [])]
+        if not values:
+            return {}
+        return {
+            "first": values[0],
+            "last": values[-1],
+            "max": max(values),
+            "samples": len(values),
+            "worker_processes": len(self.workers.get(phase, ())),
+        }
 
 
 def run_locust(base: str, scenario: str, users: int, seconds: int, data_file: str) -> dict:
@@ -154,7 +221,9 @@ def run_locust(base: str, scenario: str, users: int, seconds: int, data_file: st
         "--stop-timeout", "10", scenario,
     ]  # fmt: skip
     env = {**os.environ, "MOTCUA_LOAD_DATA": data_file}
-    subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    ran = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if not Path(f"{prefix}_stats.csv").exists():
+        sys.exit(f"locust wrote no figures for {scenario}: {ran.stderr[-2000:]}")
     with open(f"{prefix}_stats.csv") as stats:
         rows = list(csv.DictReader(stats))
     result = {}
@@ -177,24 +246,36 @@ def main(argv=None) -> None:
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--soak", type=int, default=0, help="seconds of the mixed scenario")
     parser.add_argument("--spike", type=int, default=5, help="users multiplier after the soak")
+    parser.add_argument("--spike-seconds", type=int, default=0, help="default: a fifth of --soak")
+    parser.add_argument("--sample", type=float, default=5, help="seconds between memory samples")
     parser.add_argument("--output")
     args = parser.parse_args(argv)
 
-    data = prepare(args.dossiers)
+    data = prepare(args.dossiers, args.users * max(args.spike, 1) if args.soak else args.users)
     data_file = Path(tempfile.mkdtemp()) / "load-data.json"
     data_file.write_text(json.dumps(data))
     server, base = start_server(data["database_url"], args.workers)
     figures: dict = {"users": args.users, "seconds": args.seconds, "workers": args.workers}
     try:
         if args.soak:
-            figures["memory_mb"] = {"start": round(worker_rss_mb(server))}
-            figures["soak"] = run_locust(base, "MixedUser", args.users, args.soak, str(data_file))
-            figures["memory_mb"]["after_soak"] = round(worker_rss_mb(server))
-            spike_users, spike_seconds = args.users * args.spike, max(args.soak // 5, 30)
-            figures["spike"] = run_locust(
-                base, "MixedUser", spike_users, spike_seconds, str(data_file)
-            )
-            figures["memory_mb"]["after_spike"] = round(worker_rss_mb(server))
+            spike_users = args.users * args.spike
+            spike_seconds = args.spike_seconds or max(args.soak // 5, 30)
+            figures.update(soak_seconds=args.soak, spike_users=spike_users)
+            figures["spike_seconds"] = spike_seconds
+            with MemorySampler(server, args.sample) as memory:
+                memory.sample()
+                for phase, users, seconds in (
+                    ("soak", args.users, args.soak),
+                    ("spike", spike_users, spike_seconds),
+                ):
+                    memory.phase = phase
+                    memory.sample()
+                    figures[phase] = run_locust(base, "MixedUser", users, seconds, str(data_file))
+                    memory.sample()
+                memory.phase = "after"
+                memory.sample()
+            figures["memory_mb"] = {p: memory.summary(p) for p in ("start", "soak", "spike")}
+            figures["memory_samples"] = memory.samples
             report_soak(figures)
         else:
             for scenario in SCENARIOS:
@@ -221,6 +302,8 @@ def report(figures: dict) -> None:
         for name, row in figures[scenario].items():
             if name == "Aggregated" and scenario != "MixedUser":
                 continue
+            if scenario == "LookupUser" and name == "/lookup/ (form)":
+                continue  # once per user, for its token
             ratio = row["rps"] / floor["rps"] if floor["rps"] else 0
             print(
                 f"{(name if name != 'Aggregated' else 'mixed, all')[:34]:34} {row['requests']:>7} "
@@ -230,13 +313,28 @@ def report(figures: dict) -> None:
 
 
 def report_soak(figures: dict) -> None:
+    print(
+        f"soak and spike: the mixed scenario, {figures['users']} users for "
+        f"{figures['soak_seconds']} s, then {figures['spike_users']} users for "
+        f"{figures['spike_seconds']} s; motcua serve with {figures['workers']} workers"
+    )
+    print(f"{'phase':6} {'request':34} {'n':>7} {'fail':>5} {'err %':>6} {'req/s':>7} "
+          f"{'med ms':>7} {'p99 ms':>7}")  # fmt: skip
     for phase in ("soak", "spike"):
-        row = figures[phase]["Aggregated"]
-        print(
-            f"{phase}: {row['requests']} requests, {row['failures']} failures, "
-            f"{row['rps']:.1f} req/s, median {row['median_ms']:.0f} ms, p99 {row['p99_ms']:.0f} ms"
-        )
-    print("memory (MB, master + workers):", figures["memory_mb"])
+        for name, row in figures[phase].items():
+            rate = 100 * row["failures"] / row["requests"] if row["requests"] else 0
+            print(
+                f"{phase:6} {(name if name != 'Aggregated' else 'all requests')[:34]:34} "
+                f"{row['requests']:>7} {row['failures']:>5} {rate:>6.2f} {row['rps']:>7.1f} "
+                f"{row['median_ms']:>7.0f} {row['p99_ms']:>7.0f}"
+            )
+    print("server memory, MB (gunicorn master + workers, resident):")
+    for phase, m in figures["memory_mb"].items():
+        if m:
+            print(
+                f"  {phase:6} first {m['first']:.0f}, last {m['last']:.0f}, max {m['max']:.0f} "
+                f"({m['samples']} samples, {m['worker_processes']} worker processes)"
+            )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@ not this file directly). Each scenario is a user class picked with locust's clas
 
 - FloorUser: GET /healthz, the framework's floor (no database);
 - CatalogueUser: the public catalogue search, `/procedures/?q=…` with everyday phrases;
-- LookupUser: the public lookup, POST /lookup/ with a dossier code and its password;
-- MixedUser: intake through the API, the officer's queue, the lookup and the 06a report.
+- LookupFormUser: the public lookup's form, GET /lookup/;
+- LookupUser: the public lookup's answer, POST /lookup/ with a dossier code and its password;
+- MixedUser: intake through the API, the officer's queue, the lookup, the 06a report and the
+  catalogue search (the soak and the spike of `bench/load.py --soak`).
 
 The data (codes, passwords, the API token, the officer's sign-in) comes from the JSON file
 named by MOTCUA_LOAD_DATA."""
@@ -15,7 +17,9 @@ import os
 import random
 import re
 import uuid
+from http.cookiejar import Cookie
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import FastHttpUser, between, task
 
@@ -23,21 +27,44 @@ DATA = json.loads(Path(os.environ["MOTCUA_LOAD_DATA"]).read_text())
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PHRASES = ["khai sinh", "lý lịch tư pháp", "giấy phép xây dựng", "hộ kinh doanh", "làm sổ đỏ"]
 _serial = itertools.count()
+_sessions = itertools.count()
 
 
-def lookup(user) -> None:
-    code, secret = random.choice(DATA["lookups"])
+def session_cookie(name: str, value: str, host: str) -> Cookie:
+    return Cookie(
+        0, name, value, None, False, host, False, False, "/", True, False, None, False, None,
+        None, {},
+    )  # fmt: skip
+
+
+def lookup_form(user):
+    """GET /lookup/: the form, and the CSRF token its POST needs."""
     page = user.client.get("/lookup/", name="/lookup/ (form)")
     token = CSRF.search(page.text or "")
+    return token[1] if token else ""
+
+
+def lookup_answer(user, token: str) -> None:
+    """POST /lookup/ with a dossier's code and password: the dossier's page."""
+    code, secret = random.choice(DATA["lookups"])
     with user.client.post(
         "/lookup/",
-        data={"code": code, "secret": secret, "csrfmiddlewaretoken": token[1] if token else ""},
+        data={"code": code, "secret": secret, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{user.host}/lookup/"},
         name="/lookup/ (POST)",
         catch_response=True,
     ) as response:
         if response.status_code != 200 or code not in (response.text or ""):
             response.failure(f"lookup answered {response.status_code}")
+
+
+def lookup(user) -> None:
+    """A citizen's lookup: the form, then the answer."""
+    lookup_answer(user, lookup_form(user))
+
+
+def search(user) -> None:
+    user.client.get(f"/procedures/?q={random.choice(PHRASES)}", name="/procedures/?q=")
 
 
 class FloorUser(FastHttpUser):
@@ -53,24 +80,45 @@ class CatalogueUser(FastHttpUser):
 
     @task
     def search(self):
-        self.client.get(f"/procedures/?q={random.choice(PHRASES)}", name="/procedures/?q=")
+        search(self)
 
 
-class LookupUser(FastHttpUser):
+class LookupFormUser(FastHttpUser):
     wait_time = between(0, 0)
 
     @task
+    def form(self):
+        lookup_form(self)
+
+
+class LookupUser(FastHttpUser):
+    """The answer alone: the form's token is taken once (a CSRF token stays valid with its
+    cookie), then code and password are posted again and again."""
+
+    wait_time = between(0, 0)
+
+    def on_start(self):
+        self.token = lookup_form(self)
+
+    @task
     def lookup(self):
-        lookup(self)
+        lookup_answer(self, self.token)
 
 
 class MixedUser(FastHttpUser):
     """A desk's day in miniature: more lookups and queue pages than intakes, a report now and
-    then."""
+    then, and citizens searching the catalogue meanwhile."""
 
     wait_time = between(0.05, 0.2)
 
     def on_start(self):
+        """A session of the desk officer prepared by load.py (signed in as at the start of the
+        day); without one, the sign-in form."""
+        if DATA.get("sessions"):
+            host = urlsplit(self.host).hostname
+            value = DATA["sessions"][next(_sessions) % len(DATA["sessions"])]
+            self.client.cookiejar.set_cookie(session_cookie(DATA["session_cookie"], value, host))
+            return
         page = self.client.get("/accounts/login/", name="/accounts/login/")
         token = CSRF.search(page.text or "")
         self.client.post(
@@ -113,6 +161,10 @@ class MixedUser(FastHttpUser):
     @task(4)
     def lookup(self):
         lookup(self)
+
+    @task(2)
+    def search(self):
+        search(self)
 
     @task(1)
     def report(self):

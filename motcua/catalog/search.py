@@ -14,7 +14,8 @@ matches, the wording listed first and names starting with it rank higher.
 
 Then the literal ranking: the code itself, the exact name, names starting with the phrase,
 names containing it, the number of terms that begin words of the name; shorter names first
-among equals. Two queries: the phrases, then the procedures.
+among equals. The phrases are kept in memory until the catalogue changes (cache.py); then one
+query for the procedures.
 """
 
 from functools import reduce
@@ -33,23 +34,28 @@ EXACT, STARTS, CONTAINS, TERM = 1_000, 500, 200, 10
 PHRASE_WEIGHT, MEANING_ORDER, MEANING_EXACT, MEANING_STARTS = 1_000, 20, 100, 10
 
 
-def active_phrases() -> list[Phrase]:
+def active_phrases(generation: str | None = None) -> list[Phrase]:
+    """The active phrases, kept by each process until the catalogue changes (cache.py)."""
+    from motcua.catalog import cache
     from motcua.catalog.models import SearchPhrase
 
-    rows = SearchPhrase.objects.filter(is_active=True).values_list("phrase_key", "means_folded")
-    return [Phrase(tuple(key.split()), tuple(means)) for key, means in rows]
+    def build():
+        rows = SearchPhrase.objects.filter(is_active=True).values_list("phrase_key", "means_folded")
+        return [Phrase(tuple(key.split()), tuple(means)) for key, means in rows]
+
+    return cache.kept("phrases", build, generation_value=generation)
 
 
 def _contains(field: str, words: list[str]) -> Q:
     return reduce(and_, (Q(**{f"{field}__contains": f" {w}"}) for w in words), Q())
 
 
-def search(queryset: QuerySet, query: str) -> QuerySet:
+def search(queryset: QuerySet, query: str, phrases: list[Phrase] | None = None) -> QuerySet:
     query = query.replace("\x00", "")  # the pages refuse it (core/hostile.py); callers may not
     terms = search_terms(query)
     if not terms:
         return queryset
-    expansion = expand(terms, active_phrases())
+    expansion = expand(terms, active_phrases() if phrases is None else phrases)
     literal = _contains("search_text", expansion.literal)
     queryset = queryset.annotate(padded_name=Concat(Value(" "), "name_folded"))
     rank = Value(0)

@@ -10,10 +10,14 @@ the right one, so that only wrong passwords add up.
 The counters live in `settings.LIMITS_CACHE` (a database table, or Redis: see settings.py);
 both count atomically (`cache.add` then `cache.incr`; core/cache.py for the database). Keys
 are stored as a keyed hash, so the table holds no address or dossier code in clear.
+`attempt_all` and `forgive_all` count and take back several counters at once: in the database,
+in one transaction that does not wait for the disk (`_together`; the commits were most of
+the public lookup's time, docs/performance.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections, router, transaction
 from django.utils.crypto import salted_hmac
 
 GRACE_SECONDS = 60  # a counter outlives its window a little, for clocks slightly apart
@@ -93,6 +98,57 @@ def attempt(scope: str, key: str, rate: Rate, now: float | None = None) -> Count
         log.error("rate-limit counters unavailable: %s", type(exc).__name__)
         raise Unavailable(scope) from exc
     raise Unavailable(scope)
+
+
+@contextlib.contextmanager
+def _together():
+    """One transaction around several counters when they live in the database; nothing to
+    hold together otherwise (Redis counts each key atomically).
+
+    On PostgreSQL the commit does not wait for the disk (`synchronous_commit` off for this
+    transaction only): other sessions see the counts at once and the row locks work as
+    before; only a crash of the database server could forget the last moment's counts, as a
+    restart of Redis forgets them all. The wait was most of a lookup's time."""
+    model = getattr(_cache(), "cache_model_class", None)
+    if model is None:
+        yield
+        return
+    alias = router.db_for_write(model)
+    with transaction.atomic(using=alias):
+        connection = connections[alias]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def attempt_all(attempts, now: float | None = None) -> list[Counted]:
+    """`attempt` for each (scope, key, rate), committed together. Stops at the first counter
+    over its rate (the later ones are not counted, as with calls one after another)."""
+    now = time.time() if now is None else now
+    counted = []
+    try:
+        with _together():
+            for scope, key, rate in attempts:
+                counted.append(attempt(scope, key, rate, now))
+                if counted[-1].exceeded:
+                    break
+    except Unavailable:
+        raise
+    except Exception as exc:  # the commit itself
+        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+        raise Unavailable("commit") from exc
+    return counted
+
+
+def forgive_all(counted: list[Counted]) -> None:
+    """`forgive` each, committed together."""
+    try:
+        with _together():
+            for one in counted:
+                forgive(one)
+    except Exception as exc:  # an attempt left counted is the safe side
+        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
 
 
 def forgive(counted: Counted) -> None:

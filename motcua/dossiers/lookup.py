@@ -154,21 +154,20 @@ def _check(request, code: str):
     code = normal_code(form.cleaned_data["code"])
     secret = normal_secret(form.cleaned_data["secret"])
     per_client, per_code = limits()
-    try:
-        by_client = ratelimit.attempt("lookup.client", client_key(request), per_client)
-        if by_client.exceeded:
-            return _limited(request, form, by_client, "client")
-        by_code = ratelimit.attempt("lookup.code", code, per_code)
-        if by_code.exceeded:
-            return _limited(request, form, by_code, "code")
+    try:  # both counted with one commit, before the password is checked
+        counted = ratelimit.attempt_all(
+            [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)]
+        )
     except ratelimit.Unavailable:
         response = _form(request, form, status=503, unavailable=True)
         response["Retry-After"] = "60"
         return response
+    for counter, scope in zip(counted, ("client", "code"), strict=False):
+        if counter.exceeded:
+            return _limited(request, form, counter, scope)
     dossier = find(code)
     if password_matches(dossier, secret):
-        ratelimit.forgive(by_client)
-        ratelimit.forgive(by_code)
+        ratelimit.forgive_all(counted)
         return _show(request, dossier)
     # Never the password; the code as typed (bounded) and the address, as for a failed sign-in.
     audit.refused(None, "dossier.lookup", dossier, code=code[:CODE_MAX], address=client_ip(request))
