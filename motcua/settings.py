@@ -360,6 +360,11 @@ OPS = {
             "timing": {"daily": "00:30"},
         },
         "monthly-reports": {"command": ["monthly_reports"], "timing": {"monthly": "1 06:00"}},
+        # next year's partition of the dossier events, well before it is needed (PostgreSQL)
+        "event-partitions": {
+            "command": ["events", "partitions"],
+            "timing": {"monthly": "1 05:00"},
+        },
     },
 }
 LOGGING = {
