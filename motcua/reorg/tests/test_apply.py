@@ -378,6 +378,15 @@ def test_nul_and_huge_files_are_refused(tmp_path):
     assert not Reorganisation.objects.exists()
 
 
+@pytest.mark.parametrize("code", ["35\x00", "x" * 10_000, "99999999999999999999", ""])
+def test_a_hostile_province_code_is_refused_and_no_plan_written(tmp_path, code):
+    output = tmp_path / "plan.json"
+    with pytest.raises(CommandError, match="province code"):
+        call_command("reorganise", "plan", "--province", code, "--on", "2025-07-01",
+                     "--output", str(output))  # fmt: skip
+    assert not output.exists()
+
+
 def test_a_department_merged_into_one_in_force_then_the_province(hanam, tmp_path):
     """1 March 2025 (Nghị định 45/2025): Kế hoạch và Đầu tư merges into Tài chính, which
     stays; then the July plan, built afresh, closes the province."""

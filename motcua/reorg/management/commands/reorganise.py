@@ -46,6 +46,9 @@ class Command(BaseCommand):
     def _plan(self, province, on, output, identifier=None, **_):
         try:
             codes = [code.strip() for given in province for code in given.split(",")]
+            bad = [c for c in codes if not plan.UNIT_CODE.match(c)]
+            if bad:
+                raise CommandError(f"not a province code: {bad[0][:40]!r}")
             data = build.build_plan(codes, on, identifier)
             plan.check(data)
         except (build.BuildError, plan.PlanError) as exc:
