@@ -58,9 +58,13 @@ def generation() -> str | None:
 
 
 def bump(level=logging.ERROR) -> None:
-    """A new generation: what was kept for the catalogue is no longer read."""
+    """A new generation: what was kept for the catalogue is no longer read. Inside a
+    transaction the write goes in a savepoint: the shared cache may be the database table,
+    and a failure there (no cache table yet, before `createcachetable`) must not spoil the
+    transaction that changed the catalogue."""
     try:
-        _shared().set(GENERATION_KEY, _new_value(), timeout=None)
+        with transaction.atomic():
+            _shared().set(GENERATION_KEY, _new_value(), timeout=None)
     except Exception as exc:
         log.log(level, "catalogue cache generation not replaced: %s", type(exc).__name__)
 
@@ -88,20 +92,11 @@ def kept(name: str, build, *, generation_value: str | None = None):
 def changed(sender, **kwargs) -> None:
     """Signal receiver: now (the changing transaction sees its own change) and on commit
     (another process may have kept the old rows under the first new generation meanwhile),
-    once at commit however many rows the transaction saves (a seed saves thousands).
-
-    Inside a transaction the write goes in a savepoint: the shared cache may be the
-    database table, and a failure there (no cache table yet, before `createcachetable`)
-    must not spoil the transaction that changed the catalogue."""
+    once at commit however many rows the transaction saves (a seed saves thousands)."""
+    bump()
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        bump()
         return
-    try:
-        with transaction.atomic():
-            _shared().set(GENERATION_KEY, _new_value(), timeout=None)
-    except Exception as exc:
-        log.error("catalogue cache generation not replaced: %s", type(exc).__name__)
     token = getattr(connection, "_motcua_catalogue_bump", None)
     if token is None or token["done"]:
         token = connection._motcua_catalogue_bump = {"done": False}

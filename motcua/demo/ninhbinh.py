@@ -16,7 +16,7 @@ H42; they have no dossiers before the change.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import transaction
 
@@ -56,16 +56,10 @@ def reorganise(today: date | None = None):
 
 def new_map_days(now: datetime) -> list[date]:
     """Working days from the change up to the recent days the traffic adds itself."""
-    from motcua.demo.traffic import recent_days
+    from motcua.demo.traffic import recent_days, working_days
 
     cal = get_calendar(None)
-    first_recent = recent_days(cal, now)[0]
-    day, days = EFFECTIVE_ON, []
-    while day < first_recent:
-        if cal.is_working_day(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    return working_days(cal, EFFECTIVE_ON, recent_days(cal, now)[0])
 
 
 def split(n: int) -> tuple[int, int]:

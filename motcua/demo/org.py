@@ -38,12 +38,7 @@ class Org:
         self.by_code = {a.code: a for a in self.agencies.values()}
         # Agencies in force today: closed ones (a reorganisation) take no new dossiers.
         today = timezone.localdate()
-        self.in_force = {
-            a.pk
-            for a in self.agencies.values()
-            if (a.valid_to is None or a.valid_to > today)
-            and (a.valid_from is None or a.valid_from <= today)
-        }
+        self.in_force = set(Agency.objects.valid_on(today).values_list("pk", flat=True))
         self.desks: dict[int, Desk] = {}
         for desk in Desk.objects.filter(is_active=True).order_by("pk"):
             desk.agency = self.agencies[desk.agency_id]

@@ -29,7 +29,6 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from motcua.catalog.constants import Status as ProcedureStatus
@@ -66,14 +65,6 @@ def split_hours(total: Decimal) -> list[Decimal]:
         edge, leader = total / 10, total / 5
     edge, leader = edge.quantize(cent), leader.quantize(cent)
     return [edge, total - 2 * edge - leader, leader, edge]
-
-
-def in_force():
-    """Agencies in force today (after a reorganisation, the closed ones take no new work)."""
-    today = timezone.localdate()
-    return Agency.objects.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today)).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=today)
-    )
 
 
 def _agency_meta() -> dict:
@@ -126,7 +117,11 @@ def ensure_processes() -> int:
         .select_related("agency")
         .order_by("pk")
     )
-    district_pcs = list(in_force().filter(kind=AgencyKind.DISTRICT_PC).order_by("code"))
+    district_pcs = list(
+        Agency.objects.valid_on(timezone.localdate())
+        .filter(kind=AgencyKind.DISTRICT_PC)
+        .order_by("code")
+    )
     offices, outside = _offices(), {o["name"] for o in _agency_meta().get("district_other", [])}
     processes, steps = [], []
     for procedure in missing:
@@ -261,7 +256,9 @@ def _staff_needed() -> list[tuple[Agency, str, str, str]]:
     meta = _agency_meta()
     short = {d["name"]: d["short"] for d in meta["departments"]}
     short |= {o["name"]: o["short"] for o in meta["district_offices"] + meta["district_other"]}
-    agencies = list(in_force().select_related("admin_unit", "parent__admin_unit"))
+    # In force today: after a reorganisation the closed agencies take no new work.
+    in_force = Agency.objects.valid_on(timezone.localdate())
+    agencies = list(in_force.select_related("admin_unit", "parent__admin_unit"))
     district = {
         a.pk: _slug(a.admin_unit.name) for a in agencies if a.kind == AgencyKind.DISTRICT_PC
     }

@@ -48,13 +48,18 @@ MONTH_WEIGHT = {1: 1.1, 2: 0.9, 4: 0.45, 5: 0.9, 11: 1.1, 12: 1.25}
 WEEKDAY_WEIGHT = {0: 1.15, 4: 0.9}
 
 
-def year_days(cal, year: int = YEAR) -> list[date]:
-    day, days = date(year, 1, 1), []
-    while day.year == year:
+def working_days(cal, first: date, end: date) -> list[date]:
+    """The working days from `first` up to, not including, `end`."""
+    day, days = first, []
+    while day < end:
         if cal.is_working_day(day):
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def year_days(cal, year: int = YEAR) -> list[date]:
+    return working_days(cal, date(year, 1, 1), date(year + 1, 1, 1))
 
 
 def recent_days(cal, now: datetime, count: int = RECENT_WORKING_DAYS) -> list[date]:

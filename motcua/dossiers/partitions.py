@@ -78,6 +78,14 @@ def _guard(cursor, partition: str) -> None:
         cursor.execute(f"{head}{sep.replace(TABLE, partition)}{tail}")
 
 
+def _partition(cursor, year: int) -> None:
+    """The partition of one calendar year in Vietnam's time."""
+    cursor.execute(
+        f"CREATE TABLE {partition_name(year)} PARTITION OF {TABLE} FOR VALUES FROM "
+        f"('{year}-01-01 00:00{ZONE}') TO ('{year + 1}-01-01 00:00{ZONE}')"
+    )
+
+
 def _create_year(cursor, year: int) -> None:
     name = partition_name(year)
     cursor.execute(
@@ -88,10 +96,7 @@ def _create_year(cursor, year: int) -> None:
         raise PartitionError(
             f"the default partition holds events of {year}: move them before making {name}"
         )
-    cursor.execute(
-        f"CREATE TABLE {name} PARTITION OF {TABLE} FOR VALUES FROM "
-        f"('{year}-01-01 00:00{ZONE}') TO ('{year + 1}-01-01 00:00{ZONE}')"
-    )
+    _partition(cursor, year)
     _guard(cursor, name)
 
 
@@ -156,10 +161,7 @@ def convert(connection, *, partitioned: bool, today: date | None = None) -> bool
             end = max(last.year if last else today.year, today.year + YEARS_AHEAD)
             c.execute(f"CREATE TABLE {DEFAULT} PARTITION OF {TABLE} DEFAULT")
             for year in range(start, end + 1):
-                c.execute(
-                    f"CREATE TABLE {partition_name(year)} PARTITION OF {TABLE} FOR VALUES FROM "
-                    f"('{year}-01-01 00:00{ZONE}') TO ('{year + 1}-01-01 00:00{ZONE}')"
-                )
+                _partition(c, year)
         c.execute(f"INSERT INTO {TABLE} OVERRIDING SYSTEM VALUE SELECT * FROM {old}")
         c.execute(
             f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "

@@ -24,19 +24,15 @@ from datetime import date
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 
 from motcua.index766 import indicators
 from motcua.index766.indicators import Period
-from motcua.org import services as org_services
-from motcua.org.constants import AgencyKind, Level, Role
-from motcua.org.models import Agency
-from motcua.stats.tests.factories import build_scenario
+from motcua.org.constants import Role
+from motcua.stats.tests.factories import build_merged_scenario
 
 pytestmark = pytest.mark.django_db
-MERGED_ON = date(2025, 4, 1)
 AFTER = Period(date(2025, 2, 1), date(2025, 4, 30))
 BEFORE = Period(date(2025, 2, 1), date(2025, 3, 31))
 URL = "/reports/index766/"
@@ -49,22 +45,7 @@ def merged(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
-        scenario = build_scenario()
-        p = scenario.province
-        org_services.close_agency(p.health, p.justice, MERGED_ON, "Quyết định thử nghiệm")
-        p.health.refresh_from_db()
-        # An agency that has nothing to do with the merger, and its officer.
-        scenario.other = Agency.objects.create(
-            code="000.00.03.H40",
-            name="Sở Xây dựng",
-            kind=AgencyKind.DEPARTMENT,
-            level=Level.PROVINCE,
-        )
-        scenario.other_officer = get_user_model().objects.create_user(
-            "building.specialist", password="pw-not-used-123"
-        )
-        org_services.appoint(scenario.other_officer, scenario.other, Role.SPECIALIST)
-        yield scenario
+        yield build_merged_scenario()
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 

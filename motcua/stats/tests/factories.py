@@ -204,3 +204,30 @@ def leaves(entry: dict) -> dict:
 
 def next_day(day: date) -> date:
     return day + timedelta(days=1)
+
+
+MERGED_ON = date(2025, 4, 1)
+
+
+def build_merged_scenario() -> Scenario:
+    """`build_scenario` with Sở Y tế closed into Sở Tư pháp on 1/4/2025 (the crosswalk
+    tests), and a department that has nothing to do with the merger, with its specialist
+    (`other`, `other_officer`)."""
+    from django.contrib.auth import get_user_model
+
+    from motcua.org import services as org_services
+    from motcua.org.constants import AgencyKind, Level
+    from motcua.org.models import Agency
+
+    scenario = build_scenario()
+    p = scenario.province
+    org_services.close_agency(p.health, p.justice, MERGED_ON, "Quyết định thử nghiệm")
+    p.health.refresh_from_db()
+    scenario.other = Agency.objects.create(
+        code="000.00.03.H40", name="Sở Xây dựng", kind=AgencyKind.DEPARTMENT, level=Level.PROVINCE
+    )
+    scenario.other_officer = get_user_model().objects.create_user(
+        "building.specialist", password="pw-not-used-123"
+    )
+    org_services.appoint(scenario.other_officer, scenario.other, Role.SPECIALIST)
+    return scenario

@@ -15,19 +15,15 @@ import re
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from motcua.index766 import indicators
-from motcua.org import services as org_services
-from motcua.org.constants import AgencyKind, Level, Role
-from motcua.org.models import Agency
-from motcua.stats.tests.factories import build_scenario
+from motcua.org.constants import Role
+from motcua.stats.tests.factories import build_merged_scenario
 from motcua.stats.tests.test_dashboard import table
 
 pytestmark = pytest.mark.django_db
 URL = "/reports/dashboard/"
-MERGED_ON = date(2025, 4, 1)
 AFTER = {"from": "2025-02-01", "to": "2025-04-30"}
 BEFORE = {"from": "2025-02-01", "to": "2025-03-31"}
 CHARTS = ("table-received", "table-share", "table-on-time", "table-overdue", "table-index")
@@ -38,20 +34,7 @@ def merged(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
-        scenario = build_scenario()
-        p = scenario.province
-        org_services.close_agency(p.health, p.justice, MERGED_ON, "Quyết định thử nghiệm")
-        scenario.other = Agency.objects.create(
-            code="000.00.03.H40",
-            name="Sở Xây dựng",
-            kind=AgencyKind.DEPARTMENT,
-            level=Level.PROVINCE,
-        )
-        scenario.other_officer = get_user_model().objects.create_user(
-            "building.specialist", password="pw-not-used-123"
-        )
-        org_services.appoint(scenario.other_officer, scenario.other, Role.SPECIALIST)
-        yield scenario
+        yield build_merged_scenario()
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 
