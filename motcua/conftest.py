@@ -24,6 +24,17 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For data built once per test module: the database open to the module's fixtures, in
+    one transaction rolled back at the module's end (each test's own nests inside it)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Chromium through Playwright; only this machine's pages are visited, so the
     background services that call out are switched off."""

@@ -25,7 +25,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from motcua.index766 import indicators
 from motcua.index766.indicators import Period
@@ -41,13 +40,8 @@ SPAN = {"from": "2025-02-01", "to": "2025-04-30"}
 
 
 @pytest.fixture(scope="module")
-def merged(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build_merged_scenario()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def merged(module_db):
+    return build_merged_scenario()
 
 
 def rows(report) -> dict:

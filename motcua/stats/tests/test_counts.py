@@ -21,17 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        # Built once for the module, rolled back at its end.
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        s = build_scenario()
-        yield s
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    return build_scenario()
 
 
 def report(period, scope=None):

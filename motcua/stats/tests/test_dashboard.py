@@ -4,7 +4,7 @@ hand-written scenario of factories.py, who sees what, hostile filters, the query
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from motcua.org.constants import Role
@@ -16,13 +16,8 @@ FEB_MAR = {"from": "2025-02-01", "to": "2025-03-31"}
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build_scenario()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    return build_scenario()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import re
 from datetime import date
 
 import pytest
-from django.db import transaction
 
 from motcua.index766 import indicators
 from motcua.org.constants import Role
@@ -30,13 +29,8 @@ CHARTS = ("table-received", "table-share", "table-on-time", "table-overdue", "ta
 
 
 @pytest.fixture(scope="module")
-def merged(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build_merged_scenario()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def merged(module_db):
+    return build_merged_scenario()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from motcua.org.constants import Role
 from motcua.stats.tests.factories import FEB, MAR, MEMBERS, build_scenario, leaves
@@ -19,13 +18,8 @@ LIST = "/reports/dossiers/list/"
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build_scenario()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    return build_scenario()
 
 
 def period_query(period):

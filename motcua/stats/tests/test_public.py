@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from motcua.core.numbers import format_vn
@@ -26,13 +25,8 @@ URL = "/thong-ke/"
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build_scenario()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    return build_scenario()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -139,13 +138,8 @@ def build() -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        yield build()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    return build()
 
 
 def login(client, scenario, agency, role):

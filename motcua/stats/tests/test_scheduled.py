@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from motcua.core.models import AuditEvent
 from motcua.core.numbers import format_vn
@@ -30,36 +29,31 @@ APRIL_1 = datetime(2025, 4, 1, 2, 0, tzinfo=VN)
 
 
 @pytest.fixture(scope="module")
-def scenario(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        s = build_scenario()
-        p = s.province
-        chief = p.officer("center", Role.SUPERVISOR)
-        chief.email = "chief@example.vn"
-        chief.save()
-        # A second province-wide supervisor without an address: nothing to send.
-        org_services.appoint(User.objects.create_user("center.sup2"), p.center, Role.SUPERVISOR)
-        # A department's supervisor does not see the province's figures: not e-mailed.
-        dept = User.objects.create_user("justice.sup", email="dept@example.vn")
-        org_services.appoint(dept, p.justice, Role.SUPERVISOR)
-        # Each department's leader has an address; so does a former leader of the justice
-        # department (post ended) and its specialist: neither gets the unit's mail.
-        for short in ("justice", "health"):
-            leader = p.officer(short, Role.LEADER)
-            leader.email = f"{short}.leader@example.vn"
-            leader.save()
-        former = User.objects.create_user("justice.former", email="former@example.vn")
-        org_services.appoint(
-            former, p.justice, Role.LEADER, date(2020, 1, 1), valid_to=date(2024, 12, 31)
-        )
-        specialist = p.officer("justice", Role.SPECIALIST)
-        specialist.email = "justice.specialist@example.vn"
-        specialist.save()
-        yield s
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+def scenario(module_db):
+    s = build_scenario()
+    p = s.province
+    chief = p.officer("center", Role.SUPERVISOR)
+    chief.email = "chief@example.vn"
+    chief.save()
+    # A second province-wide supervisor without an address: nothing to send.
+    org_services.appoint(User.objects.create_user("center.sup2"), p.center, Role.SUPERVISOR)
+    # A department's supervisor does not see the province's figures: not e-mailed.
+    dept = User.objects.create_user("justice.sup", email="dept@example.vn")
+    org_services.appoint(dept, p.justice, Role.SUPERVISOR)
+    # Each department's leader has an address; so does a former leader of the justice
+    # department (post ended) and its specialist: neither gets the unit's mail.
+    for short in ("justice", "health"):
+        leader = p.officer(short, Role.LEADER)
+        leader.email = f"{short}.leader@example.vn"
+        leader.save()
+    former = User.objects.create_user("justice.former", email="former@example.vn")
+    org_services.appoint(
+        former, p.justice, Role.LEADER, date(2020, 1, 1), valid_to=date(2024, 12, 31)
+    )
+    specialist = p.officer("justice", Role.SPECIALIST)
+    specialist.email = "justice.specialist@example.vn"
+    specialist.save()
+    return s
 
 
 def expected_06a(period):
