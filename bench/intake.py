@@ -13,8 +13,8 @@ its four-step process, officers, an API token), then receives --n counter dossie
 `services.receive` (one transaction each, as the desk screen does) and --n with
 `POST /api/v1/dossiers` through the Django test client (Bearer token, a new Idempotency-Key
 per request, JSON in and out), each dossier with its applicant and documents. Prints the
-rates, their ratio and the queries of one create on each path (BEGIN and COMMIT included;
-`--show-queries` lists them).
+rates, their ratio, the queries of one create on each path (BEGIN and COMMIT included;
+`--show-queries` lists them) and the load average (the machine may be shared).
 
 Then (unless `--no-http`) it starts `motcua serve --workers 2` on 127.0.0.1 (as bench/load.py
 does) and posts `--http-n` dossiers with one client, then 4 × `--http-n` with 4 concurrent
@@ -274,6 +274,7 @@ def over_http(province, officer, token, desk, documents, n: int, seed: int) -> N
             f"  {'yes' if r['exact'] else 'NO'}"
         )
     print(f"ratio 4 clients / 1 client: {four['rate'] / one_client['rate']:.2f}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     if not (one_client["exact"] and four["exact"]):
         sys.exit("dossiers lost or created twice (see the table)")
 
@@ -318,6 +319,7 @@ def main(argv=None) -> None:
     ):
         print(f"{label:<28} {rate:>10,.0f} {1000 / rate:>11.2f} {queries[label]:>8}")
     print(f"ratio API/services: {api_rate / service_rate:.2f}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     if not args.no_http:
         over_http(province, officer, token, desk, documents, args.http_n, args.seed + 3)
 

@@ -23,12 +23,9 @@ class TokenAuth(HttpBearer):
 
 def agency_ids(token: ApiToken) -> set[int]:
     """The agencies the token is narrowed to; empty when it is not narrowed."""
-    cached = getattr(token, "_agency_ids", None)
+    cached = getattr(token, "_agency_ids", None)  # read with the token (`find_token`)
     if cached is None:
-        if getattr(token, "narrowed", True) is False:  # known from the token's own query
-            cached = token._agency_ids = set()
-        else:
-            cached = token._agency_ids = set(token.agencies.values_list("id", flat=True))
+        cached = token._agency_ids = set(token.agencies.values_list("id", flat=True))
     return cached
 
 

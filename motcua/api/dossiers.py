@@ -12,7 +12,7 @@ import json
 from datetime import datetime, time, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from ninja import Header, Path, Query, Router
 from ninja.responses import Status as Reply
 
-from motcua.api import auth
+from motcua.api import auth, rows
 from motcua.api.errors import CONFLICT, ApiError, documented, invalid, not_found, responses
+from motcua.api.prepared import Prepared
 from motcua.api.schemas import (
     MAX_ID,
     ActionIn,
@@ -32,10 +33,10 @@ from motcua.api.schemas import (
     DossierPage,
     EventOut,
 )
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import Procedure, ProcedureVersion, RequiredDocument
 from motcua.core.hostile import has_invalid_characters, safe_file_name
 from motcua.dossiers import permissions, services, uploads
-from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier
+from motcua.dossiers.models import ACTION_CHOICES, STATUS_CHOICES, Channel, Dossier, ProcessStep
 from motcua.dossiers.workflow import OPEN, Action
 from motcua.org.models import Agency, Desk, User
 from motcua.stats import facts as stats_facts
@@ -239,26 +240,19 @@ def _create(token, payload: DossierIn, stored_key: str, fingerprint: str) -> Dos
     """Read what the request names, check that the token may create the dossier, and
     create it (one transaction: `services.receive`/`submit`). The answer is built from the
     objects in hand: nothing is read back."""
-    procedure = (
-        Procedure.objects.select_related("agency")
-        .prefetch_related("documents")
-        .annotate(has_fees=stats_facts.has_fees_annotation())  # for the new dossier's facts
-        .filter(code=payload.procedure.strip())
-        .first()
-    )
+    received_at = _aware(payload.received_at)
+    procedure = _procedure(payload.procedure.strip(), received_at)
     if procedure is None:
         raise invalid({"procedure": "invalid"})
     desk = agency = None
     if payload.desk is not None:
-        desk = Desk.objects.select_related("agency").filter(pk=payload.desk, is_active=True)
-        desk = desk.first()
+        desk = DESK_QUERY.first(pk=payload.desk)
         if desk is None:
             raise invalid({"desk": "invalid"})
     if payload.agency:
         agency = Agency.objects.filter(code=payload.agency.strip()).first()
         if agency is None:
             raise invalid({"agency": "invalid"})
-    received_at = _aware(payload.received_at)
     if received_at is not None:
         try:  # not in the future, not back-dated beyond MOTCUA["RECEIPT_BACKDATE_DAYS"]
             services.check_received_at(received_at)
@@ -285,6 +279,76 @@ def _create(token, payload: DossierIn, stored_key: str, fingerprint: str) -> Dos
         idempotency_fingerprint=fingerprint,
         accept=accept,
     )
+
+
+# What `_procedure` reads of the rows beside the procedure (their other fields are deferred).
+DOCUMENT_FIELDS = ("id", "procedure_id", "position", "name", "originals", "copies", "mandatory")
+DOCUMENT_FIELDS += ("form",)
+VERSION_FIELDS = ("id", "procedure_id", "number", "change", "valid_from", "valid_to")
+STEP_FIELDS = ("id", "process_id", "position", "name", "role", "performer", "agency_id")
+STEP_FIELDS += ("allotted_hours",)
+
+
+def _procedure_query(code: str, day):
+    """The procedure named, with its agency and, in the same statement, what a receipt on
+    `day` reads of it: its required documents, whether it has fees, its versions in force
+    that day (`catalog.services.version_on`), the steps of its active processes at its own
+    agency and for every agency (`services.first_step_for`)."""
+    here = OuterRef("pk")
+    in_force = ProcedureVersion.objects.filter(procedure=here, valid_from__lte=day)
+    in_force = in_force.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+    steps = ProcessStep.objects.filter(process__procedure=here, process__is_active=True)
+    steps = steps.filter(Q(process__agency=OuterRef("agency")) | Q(process__agency__isnull=True))
+    return (
+        Procedure.objects.select_related("agency")
+        .annotate(
+            has_fees=stats_facts.has_fees_annotation(),
+            document_rows=rows.rows_of(
+                RequiredDocument.objects.filter(procedure=here), *DOCUMENT_FIELDS
+            ),
+            version_rows=rows.rows_of(in_force, *VERSION_FIELDS),
+            step_rows=rows.rows_of(steps, "process__agency", *STEP_FIELDS),
+        )
+        .filter(code=code)
+    )
+
+
+PROCEDURE_QUERY = Prepared(_procedure_query, code="str", day="date")
+DESK_QUERY = Prepared(
+    lambda pk: Desk.objects.select_related("agency").filter(pk=pk, is_active=True), pk="int"
+)
+
+
+def _procedure(code: str, received_at: datetime | None) -> Procedure | None:
+    """The procedure named (`_procedure_query`, one statement compiled once) with what a
+    receipt reads of it in hand: its required documents (as if prefetched), `has_fees`
+    (`stats_facts.prepare_new`), and for `services.receive` `intake_version` (the version in
+    force on the day of receipt) and `intake_first_step` (the first step of its process at
+    its own agency); the services read these themselves if the day or the performing agency
+    turn out to be other ones."""
+    day = timezone.localdate(received_at or timezone.now())
+    procedure = PROCEDURE_QUERY.first(code=code, day=day)
+    if procedure is None:
+        return None
+    documents = rows.instances(
+        RequiredDocument, DOCUMENT_FIELDS, rows.load(procedure.document_rows)
+    )
+    documents.sort(key=lambda d: (d.position, d.pk))  # RequiredDocument's ordering
+    for document in documents:
+        RequiredDocument.procedure.field.set_cached_value(document, procedure)
+    cached = procedure.documents.all()
+    cached._result_cache, cached._prefetch_done = documents, True
+    procedure._prefetched_objects_cache = {"documents": cached}
+    versions = rows.instances(ProcedureVersion, VERSION_FIELDS, rows.load(procedure.version_rows))
+    procedure.intake_version = (day, max(versions, key=lambda v: v.number, default=None))
+    if procedure.agency_id is not None:
+        # `services.first_step_for`'s order: the agency's own process first, then the process,
+        # the position, the step.
+        found = rows.load(procedure.step_rows)
+        first = min(found, key=lambda r: (r[0] is None, r[2], r[3], r[1]), default=None)
+        step = rows.instances(ProcessStep, STEP_FIELDS, [first[1:]])[0] if first else None
+        procedure.intake_first_step = (procedure.agency_id, step)
+    return procedure
 
 
 def request_fingerprint(payload: DossierIn) -> str:

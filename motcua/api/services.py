@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef
 from django.utils import timezone
 
+from motcua.api import rows
 from motcua.api.models import ApiToken
+from motcua.api.prepared import Prepared
 from motcua.core import audit
+from motcua.dossiers import permissions
 
 ALPHABET = string.ascii_letters + string.digits
 SECRET_CHARACTERS = frozenset(ALPHABET)
@@ -79,24 +82,44 @@ def revoke(token: ApiToken, *, actor=None) -> ApiToken:
     return token
 
 
+def _token_query(prefix: str, now, today):
+    """The token with this prefix, not revoked, with its user and, in the same statement,
+    the agencies it is narrowed to and the user's posts in force at `now` (`today`: its
+    date), for `auth.agency_ids` and `permissions.posts`."""
+    held, delegated = permissions.posts_queries(OuterRef("user"), now, today)
+    return (
+        ApiToken.objects.select_related("user")
+        .annotate(
+            agency_rows=rows.rows_of(
+                ApiToken.agencies.through.objects.filter(apitoken=OuterRef("pk")), "agency_id"
+            ),
+            held_rows=rows.rows_of(held, *permissions.POSTS_FIELDS),
+            delegated_rows=rows.rows_of(delegated, *permissions.DELEGATED_FIELDS),
+        )
+        .filter(key_prefix=prefix, revoked_at__isnull=True)
+    )
+
+
+TOKEN_QUERY = Prepared(_token_query, prefix="str", now="datetime", today="date")
+
+
 def find_token(secret: str) -> ApiToken | None:
     """The active token whose secret this is, with its user; None otherwise."""
     secret = secret.strip()
     if len(secret) != SECRET_LENGTH or not set(secret) <= SECRET_CHARACTERS:
         return None  # never sent to the database: a NUL in a header must not reach it
-    # One query: the token, its user, and whether it is narrowed to agencies (which are
-    # then read only when needed: `auth.agency_ids`).
-    narrowed = ApiToken.agencies.through.objects.filter(apitoken=OuterRef("pk"))
-    token = (
-        ApiToken.objects.select_related("user")
-        .annotate(narrowed=Exists(narrowed))
-        .filter(key_prefix=secret[:PREFIX_LENGTH], revoked_at__isnull=True)
-        .first()
-    )
+    # One query (`_token_query`, compiled once): the token, its user, its agencies and the
+    # user's posts.
+    now = timezone.now()
+    token = TOKEN_QUERY.first(prefix=secret[:PREFIX_LENGTH], now=now, today=now.date())
     if token is None or not hmac.compare_digest(token.key_hash, hash_secret(secret)):
         return None
     if not token.user.is_active:
         return None
+    token._agency_ids = {agency_id for (agency_id,) in rows.load(token.agency_rows)}
+    permissions.remember_posts(
+        token.user, rows.load(token.held_rows), rows.load(token.delegated_rows)
+    )
     return token
 
 

@@ -309,3 +309,31 @@ def allowed_actions(user, dossier) -> list[Action]:
 
     status = Status(dossier.status)
     return [a for a in allowed(status) if can(user, a, dossier)]
+
+
+# --- Posts read with the user (the API's token) ----------------------------------------------
+
+
+def posts_queries(user_ref, at, day=None):
+    """The two queries of `posts` for a user given as an expression (`OuterRef("user")`):
+    the posts held, and the delegations in force (rows of POSTS_FIELDS and DELEGATED_FIELDS),
+    so that a caller reading the user reads their posts in the same statement. It then
+    gives what it read to `remember_posts`. `at`: the instant `posts` would use; `day`:
+    `at.date()` (given apart when the query is prepared with markers for both)."""
+    from motcua.org.models import Officer
+
+    held = Officer.objects.filter(user=user_ref).valid_on(at.date() if day is None else day)
+    return held, _delegations_in_force(user_ref, at)
+
+
+POSTS_FIELDS = ("agency_id", "role", "agency__kind")
+DELEGATED_FIELDS = ("agency_id", "agency__kind")
+
+
+def remember_posts(user, held, delegated) -> list:
+    """Keep on `user` the posts read with `posts_queries` (rows of POSTS_FIELDS and of
+    DELEGATED_FIELDS): what `posts(user)` then answers, as if it had read them."""
+    rows = [(a, r, k) for a, r, k in held]
+    rows += [(a, str(Role.LEADER), k) for a, k in delegated]
+    user._motcua_posts = rows
+    return rows

@@ -282,6 +282,24 @@ def first_step_for(procedure, agency) -> ProcessStep | None:
     )
 
 
+def _version_in_force(procedure, day):
+    """`catalog_services.version_on(procedure, day)`, or what the caller read with the
+    procedure for that day (`procedure.intake_version = (day, version or None)`: the API)."""
+    known = getattr(procedure, "intake_version", None)
+    if known is not None and known[0] == day:
+        return known[1]
+    return catalog_services.version_on(procedure, day)
+
+
+def _first_step_at(procedure, agency):
+    """`first_step_for(procedure, agency)`, or what the caller read with the procedure for
+    that agency (`procedure.intake_first_step = (agency id, step or None)`: the API)."""
+    known = getattr(procedure, "intake_first_step", None)
+    if known is not None and known[0] == agency.pk:
+        return known[1]
+    return first_step_for(procedure, agency)
+
+
 def check_received_at(received_at: datetime, now: datetime | None = None) -> None:
     """Refuse a receipt instant a caller gives that is in the future (beyond the clock
     tolerance) or back-dated beyond RECEIPT_BACKDATE_DAYS. Edges that let a caller give
@@ -372,7 +390,7 @@ def _create(
     if now > timezone.now() + timedelta(minutes=rule("CLOCK_TOLERANCE_MINUTES")):
         raise DossierError(_("The receipt time cannot be in the future."))
     result_address = _result_address(result_delivery, result_address)
-    version = catalog_services.version_on(procedure, timezone.localdate(now))
+    version = _version_in_force(procedure, timezone.localdate(now))
     if version is None:
         raise DossierError(_("The procedure was not in force on the day of receipt."))
     agency = performing_agency_for(procedure, desk, performing_agency)
@@ -385,7 +403,7 @@ def _create(
         missing = check_completeness(procedure, documents)
         if missing:
             raise Incomplete(missing)
-    step = first_step_for(procedure, agency)
+    step = _first_step_at(procedure, agency)
     day = timezone.localdate(now)
     applicant = _applicant(applicant)
     status = Status.SUBMITTED if submit_only else Status.RECEIVED
