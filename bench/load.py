@@ -12,6 +12,17 @@ to look up, an API token and an officer; starts `motcua serve` on 127.0.0.1 (a f
 as a ratio to the floor (GET /healthz on the same server: no database, the framework's
 cost).
 
+The lookup's rate-limit counters (core/ratelimit.py) live where production keeps them:
+in Redis when MOTCUA_REDIS_URL is set or, with `--limits auto` (the default), when a Redis
+server answers on 127.0.0.1:6379 (then redis://127.0.0.1:6379/0, as compose.yaml deploys
+it); else in the database table. `--limits database` keeps them in the table, `--limits
+redis` requires Redis. The report says which.
+
+With `--in-process ROUNDS` no server is started: the floor, the lookup's form and its answer
+go through Django's test client in turn, ROUNDS times, and the medians and minimums are
+printed with their ratios to the floor (what the pages cost without the server and locust
+sharing the cores: the figure to compare on a crowded machine).
+
 With `--soak SECONDS`, the mixed scenario (API intake, the work queue, the lookup, Biểu 06a,
 the catalogue search) runs that long with `--users` users, then with `--spike` times the users
 for `--spike-seconds` (a fifth of the soak unless given). Per phase it prints requests,
@@ -66,6 +77,12 @@ def prepare(dossiers: int, sessions_needed: int = 8) -> dict:
         if "bench" not in str(connection.settings_dict["NAME"]):
             sys.exit("refusing to empty a database that is not a bench database")
         call_command("flush", "--no-input", verbosity=0)
+    from django.conf import settings
+    from django.core.cache import caches
+
+    limits = caches[settings.LIMITS_CACHE]
+    if getattr(limits, "cache_model_class", None) is not None:  # the table (Redis: its prefix)
+        limits.clear()  # counts left by an earlier run (its codes are this run's again)
     import random
 
     province = make_province()
@@ -88,7 +105,6 @@ def prepare(dossiers: int, sessions_needed: int = 8) -> dict:
     token = api_services.issue_token("Load bench", officer)[1]
     # Officers already signed in, as at a desk during the day: the users of the mixed scenario
     # take these sessions rather than each hashing the password (slow on purpose) at once.
-    from django.conf import settings
     from django.test import Client
 
     sessions = []
@@ -115,6 +131,50 @@ def prepare(dossiers: int, sessions_needed: int = 8) -> dict:
         },
         "database_url": os.environ["DATABASE_URL"],
     }
+
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def limits_store(choice: str) -> str:
+    """Where the server keeps the rate-limit counters: a Redis URL, or "" for the database
+    table; sets MOTCUA_REDIS_URL accordingly for this process and the server."""
+    url = os.environ.get("MOTCUA_REDIS_URL", "")
+    if choice == "database":
+        url = ""
+    elif not url:
+        try:
+            with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                answered = s.recv(16).startswith(b"+PONG")
+        except OSError:
+            answered = False
+        if answered:
+            url = LOCAL_REDIS
+        elif choice == "redis":
+            sys.exit("--limits redis: no MOTCUA_REDIS_URL and no Redis on 127.0.0.1:6379")
+    if url:
+        os.environ["MOTCUA_REDIS_URL"] = url
+        # Keys of this run's own: other runs' counts (the same codes, the same client address)
+        # cannot refuse its lookups; deleted at the end (forget_counters).
+        os.environ["MOTCUA_REDIS_PREFIX"] = f"motcua-load-bench-{os.getpid()}"
+    else:
+        os.environ.pop("MOTCUA_REDIS_URL", None)
+    return url
+
+
+def forget_counters() -> None:
+    """Delete this run's counters from Redis (the database table goes with the bench data)."""
+    if not os.environ.get("MOTCUA_REDIS_URL"):
+        return
+    import redis
+
+    server = redis.Redis.from_url(os.environ["MOTCUA_REDIS_URL"])
+    try:
+        for key in server.scan_iter(f"{os.environ['MOTCUA_REDIS_PREFIX']}:*"):
+            server.delete(key)
+    finally:
+        server.close()
 
 
 def free_port() -> int:
@@ -248,14 +308,41 @@ def main(argv=None) -> None:
     parser.add_argument("--spike", type=int, default=5, help="users multiplier after the soak")
     parser.add_argument("--spike-seconds", type=int, default=0, help="default: a fifth of --soak")
     parser.add_argument("--sample", type=float, default=5, help="seconds between memory samples")
+    parser.add_argument(
+        "--limits",
+        choices=["auto", "redis", "database"],
+        default="auto",
+        help="where the rate-limit counters live (auto: Redis when one answers)",
+    )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="no server: the floor, the lookup's form and its answer through Django's test "
+        "client, in turn, ROUNDS times (medians and minimums)",
+    )
     parser.add_argument("--output")
     args = parser.parse_args(argv)
+    redis_url = limits_store(args.limits)
 
     data = prepare(args.dossiers, args.users * max(args.spike, 1) if args.soak else args.users)
+    if args.in_process:
+        try:
+            in_process(data, args.in_process, redis_url or "database table")
+        finally:
+            forget_counters()
+        return
     data_file = Path(tempfile.mkdtemp()) / "load-data.json"
     data_file.write_text(json.dumps(data))
     server, base = start_server(data["database_url"], args.workers)
-    figures: dict = {"users": args.users, "seconds": args.seconds, "workers": args.workers}
+    figures: dict = {
+        "users": args.users,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "limits": redis_url or "database table",
+        "load_average": os.getloadavg(),
+    }
     try:
         if args.soak:
             spike_users = args.users * args.spike
@@ -286,15 +373,78 @@ def main(argv=None) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        forget_counters()
     if args.output:
         Path(args.output).write_text(json.dumps(figures, indent=2))
+
+
+def in_process(data: dict, rounds: int, limits: str) -> None:
+    """The lookup's pages against the floor without a server or locust: what the pages cost
+    the framework and the application alone, the figure to compare on a crowded machine."""
+    import random
+    import re
+    import statistics
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+
+    def form() -> str:
+        page = client.get("/lookup/")
+        assert page.status_code == 200
+        return page.content.decode()
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form())[1]
+
+    def floor():
+        assert client.get("/healthz").status_code == 200
+
+    def answer():
+        code, secret = random.choice(data["lookups"])
+        body = urlencode({"code": code, "secret": secret, "csrfmiddlewaretoken": token})
+        page = client.post(
+            "/lookup/",
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_REFERER="http://127.0.0.1/lookup/",
+        )
+        assert page.status_code == 200 and code in page.content.decode(), page.status_code
+
+    pages = {
+        "GET /healthz (floor)": floor,
+        "GET /lookup/": form,
+        "POST /lookup/": answer,
+    }
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for n in range(rounds + 20):  # 20 rounds to warm up, not counted
+        for name, page in pages.items():
+            started = time.perf_counter()
+            page()
+            if n >= 20:
+                times[name].append(time.perf_counter() - started)
+    median = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    least = {name: min(t) * 1000 for name, t in times.items()}
+    floor_name = "GET /healthz (floor)"
+    print(
+        f"in-process: Django's test client, {rounds} rounds of the three in turn; rate-limit "
+        f"counters: {limits}; load average " + ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    )
+    print(f"{'request':22} {'median ms':>10} {'× floor':>8} {'min ms':>8} {'× floor':>8}")
+    for name in pages:
+        print(
+            f"{name:22} {median[name]:>10.2f} {median[floor_name] / median[name]:>8.2f} "
+            f"{least[name]:>8.2f} {least[floor_name] / least[name]:>8.2f}"
+        )
 
 
 def report(figures: dict) -> None:
     floor = figures["FloorUser"]["Aggregated"]
     print(
         f"load bench: {figures['users']} users × {figures['seconds']} s per scenario, "
-        f"motcua serve with {figures['workers']} workers on 127.0.0.1"
+        f"motcua serve with {figures['workers']} workers on 127.0.0.1; rate-limit counters: "
+        f"{figures['limits']}; load average at the start "
+        + ", ".join(f"{n:.2f}" for n in figures["load_average"])
     )
     print(f"{'request':34} {'n':>7} {'fail':>5} {'req/s':>8} {'med ms':>7} {'p99 ms':>7} "
           f"{'× floor req/s':>14}")  # fmt: skip
@@ -316,7 +466,8 @@ def report_soak(figures: dict) -> None:
     print(
         f"soak and spike: the mixed scenario, {figures['users']} users for "
         f"{figures['soak_seconds']} s, then {figures['spike_users']} users for "
-        f"{figures['spike_seconds']} s; motcua serve with {figures['workers']} workers"
+        f"{figures['spike_seconds']} s; motcua serve with {figures['workers']} workers; "
+        f"rate-limit counters: {figures['limits']}"
     )
     print(f"{'phase':6} {'request':34} {'n':>7} {'fail':>5} {'err %':>6} {'req/s':>7} "
           f"{'med ms':>7} {'p99 ms':>7}")  # fmt: skip

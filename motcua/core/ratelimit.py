@@ -8,11 +8,15 @@ parallel requests cannot all pass a check made before any of them is counted, an
 the right one, so that only wrong passwords add up.
 
 The counters live in `settings.LIMITS_CACHE` (a database table, or Redis: see settings.py);
-both count atomically (`cache.add` then `cache.incr`; core/cache.py for the database). Keys
-are stored as a keyed hash, so the table holds no address or dossier code in clear.
-`attempt_all` and `forgive_all` count and take back several counters at once: in the database,
-in one transaction that does not wait for the disk (`_together`; the commits were most of
-the public lookup's time, docs/performance.md).
+both count atomically. In the database: `cache.add` then `cache.incr` (core/cache.py);
+`attempt_all` and `forgive_all` count and take back several counters in one transaction that
+does not wait for the disk (`_together`; the commits were most of the public lookup's time,
+docs/performance.md). In Redis: one script per call, run atomically by the server, for all
+the counters of a request (`_redis_attempt`, `_redis_forgive`): one round trip to count,
+one to take back, where Django's cache calls take two to four per counter. The keys and the
+stored numbers are the cache's own (`cache.make_key`, plain integers), so `cache.get` reads
+them. Keys are stored as a keyed hash, so neither store holds an address or a dossier code in
+clear.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router, transaction
 from django.utils.crypto import salted_hmac
 
@@ -73,6 +78,56 @@ def _cache():
     return caches[settings.LIMITS_CACHE]
 
 
+# Redis: count each key in turn (created at 0 with the window's expiry when absent, then
+# incremented), stopping after the first over its limit, as calls one after another would.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
+  counts[i] = redis.call('INCR', key)
+  if counts[i] > tonumber(ARGV[2 * i - 1]) then break end
+end
+return counts
+"""
+# Take one back from each key that still exists (a window that ended is not created again).
+_FORGIVE = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
+def _redis(cache):
+    """The Redis client of the limits cache, when it is Django's Redis cache; else None."""
+    if isinstance(cache, RedisCache):
+        return cache._cache.get_client(write=True)
+    return None
+
+
+def _redis_attempt(cache, client, planned) -> list[Counted]:
+    """`planned`: (cache key, rate, window end, timeout) in order; counted in one script."""
+    keys = [cache.make_and_validate_key(name) for name, *_ in planned]
+    args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
+    counts = client.eval(_COUNT, len(keys), *keys, *args)
+    return [
+        Counted(name, int(count), rate, window_ends)
+        for (name, rate, window_ends, _), count in zip(planned, counts, strict=False)
+    ]
+
+
+def _redis_forgive(cache, client, counted: list[Counted]) -> None:
+    keys = [cache.make_and_validate_key(one.cache_key) for one in counted]
+    client.eval(_FORGIVE, len(keys), *keys)
+
+
+def _plan(scope: str, key: str, rate: Rate, now: float) -> tuple[str, Rate, float, int]:
+    window = int(now // rate.seconds)
+    window_ends = (window + 1) * rate.seconds
+    timeout = math.ceil(window_ends - now) + GRACE_SECONDS
+    return cache_key(scope, key, rate, window), rate, window_ends, timeout
+
+
 def cache_key(scope: str, key: str, rate: Rate, window: int) -> str:
     digest = salted_hmac("motcua.ratelimit", key, algorithm="sha256").hexdigest()[:32]
     return f"limit:{scope}:{rate.seconds}:{window}:{digest}"
@@ -81,12 +136,12 @@ def cache_key(scope: str, key: str, rate: Rate, window: int) -> str:
 def attempt(scope: str, key: str, rate: Rate, now: float | None = None) -> Counted:
     """Count one attempt for `key` in `scope` and return the window's count so far."""
     now = time.time() if now is None else now
-    window = int(now // rate.seconds)
-    window_ends = (window + 1) * rate.seconds
-    name = cache_key(scope, key, rate, window)
-    timeout = math.ceil(window_ends - now) + GRACE_SECONDS
+    name, rate, window_ends, timeout = _plan(scope, key, rate, now)
     try:
         cache = _cache()
+        client = _redis(cache)
+        if client is not None:
+            return _redis_attempt(cache, client, [(name, rate, window_ends, timeout)])[0]
         for _ in range(3):  # the row can expire between add and incr: then start it again
             cache.add(name, 0, timeout)
             try:
@@ -126,6 +181,14 @@ def attempt_all(attempts, now: float | None = None) -> list[Counted]:
     """`attempt` for each (scope, key, rate), committed together. Stops at the first counter
     over its rate (the later ones are not counted, as with calls one after another)."""
     now = time.time() if now is None else now
+    try:
+        cache = _cache()
+        client = _redis(cache)
+        if client is not None:
+            return _redis_attempt(cache, client, [_plan(*one, now) for one in attempts])
+    except Exception as exc:  # the client's errors: connection refused, timeout, …
+        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+        raise Unavailable("redis") from exc
     counted = []
     try:
         with _together():
@@ -142,8 +205,13 @@ def attempt_all(attempts, now: float | None = None) -> list[Counted]:
 
 
 def forgive_all(counted: list[Counted]) -> None:
-    """`forgive` each, committed together."""
+    """`forgive` each, committed together (in Redis: one script)."""
     try:
+        cache = _cache()
+        client = _redis(cache)
+        if client is not None:
+            _redis_forgive(cache, client, counted)
+            return
         with _together():
             for one in counted:
                 forgive(one)
@@ -154,7 +222,12 @@ def forgive_all(counted: list[Counted]) -> None:
 def forgive(counted: Counted) -> None:
     """Take back one attempt counted by `attempt`."""
     try:
-        _cache().decr(counted.cache_key)
+        cache = _cache()
+        client = _redis(cache)
+        if client is not None:
+            _redis_forgive(cache, client, [counted])
+            return
+        cache.decr(counted.cache_key)
     except ValueError:  # the window ended meanwhile: nothing to take back
         pass
     except Exception as exc:  # an attempt left counted is the safe side

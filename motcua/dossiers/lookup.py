@@ -15,23 +15,33 @@ to collect the result, and of the applicant only a masked name.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
+import re
 import secrets
+import weakref
 
 from django import forms
 from django.conf import settings
+from django.db import ProgrammingError, connections, router
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from motcua.core import audit, ratelimit
+from motcua.catalog.models import Procedure
+from motcua.core import audit, kept, ratelimit
 from motcua.core.security import client_ip
 from motcua.dossiers.links import TOKEN_PARAMETER, token_opens
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.models import Applicant, Channel, Dossier, DossierEvent
 from motcua.dossiers.services import SECRET_ALPHABET
 from motcua.dossiers.views import mask_name
 from motcua.dossiers.workflow import Action, Status
+from motcua.org.models import Desk
+from motcua.postal.models import PostalOrder
+from motcua.postal.models import Status as PostalStatus
+from motcua.postal.services import orders_of
 
 CODE_MAX = 40  # Dossier.code
 INPUT_MAX = 64  # what a form field keeps of what was typed
@@ -64,13 +74,151 @@ def normal_secret(value: str) -> str:
     return "".join((value or "").split()).replace("-", "").upper()[:INPUT_MAX]
 
 
-def find(code: str):
-    """The applicant's own dossier with this code (not a part of an inter-agency chain)."""
-    return (
-        Dossier.objects.select_related("procedure", "applicant", "return_desk", "received_desk")
-        .filter(code=code, parent__isnull=True)
-        .first()
+# What the answer page shows and the link check reads, in one statement: the dossier's own
+# columns, its procedure's name, the applicant's name (masked before it is shown), both desks,
+# whether it has a live postal order, and its public events (one row each, or one row with
+# NULLs). Built once per database from the models' names; the ORM would compile the same
+# statement on every request, which was a quarter of the answer's time (docs/performance.md).
+def _in_model_order(model, names) -> tuple[str, ...]:
+    """`Model.from_db` takes a subset of the columns in the model's own order."""
+    order = [field.attname for field in model._meta.concrete_fields]
+    return tuple(sorted(names, key=order.index))
+
+
+_DOSSIER_FIELDS = _in_model_order(
+    Dossier,
+    ("id", "code", "secret", "status", "channel", "received_at", "due_at", "returned_at",
+     "finished_at", "updated_at"),
+)  # fmt: skip
+_EVENT_FIELDS = _in_model_order(DossierEvent, ("id", "action", "at", "comment"))
+_DESK_FIELDS = _in_model_order(Desk, ("id", "name", "address"))
+_CHOICE = re.compile(r"[a-z_]+")
+_DATETIMES = frozenset({"received_at", "due_at", "returned_at", "finished_at", "updated_at", "at"})
+
+
+def _literal(value: str) -> str:
+    """One of our own choice values (lower-case letters and underscores) as an SQL literal,
+    so that the code typed is the statement's only parameter."""
+    if not _CHOICE.fullmatch(value):
+        raise ValueError(f"not a choice value: {value!r}")
+    return f"'{value}'"
+
+
+@functools.cache
+def _find_statement(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+
+    def of(table: str, model, name: str) -> str:
+        return f"{table}.{quote(model._meta.get_field(name).column)}"
+
+    def join(kind: str, table: str, model, column: str) -> str:
+        key = of(table, model, "id")
+        return f"{kind} {quote(model._meta.db_table)} {table} ON {key} = {of('d', Dossier, column)}"
+
+    dossier = ", ".join(of("d", Dossier, name) for name in _DOSSIER_FIELDS)
+    events = ", ".join(of("e", DossierEvent, name) for name in _EVENT_FIELDS)
+    actions = ", ".join(_literal(action) for action in PUBLIC_ACTIONS)
+    desks = ", ".join(of(t, Desk, name) for t in ("rd", "kd") for name in _DESK_FIELDS)
+    live_order = (
+        f"EXISTS (SELECT 1 FROM {quote(PostalOrder._meta.db_table)} o "
+        f"WHERE {of('o', PostalOrder, 'dossier')} = {of('d', Dossier, 'id')} "
+        f"AND {of('o', PostalOrder, 'status')} <> {_literal(PostalStatus.CANCELLED)})"
     )
+    return " ".join(
+        [
+            f"SELECT {dossier}, {of('p', Procedure, 'name')}, {of('a', Applicant, 'full_name')},",
+            f"{desks}, {live_order}, {events}",
+            f"FROM {quote(Dossier._meta.db_table)} d",
+            join("JOIN", "p", Procedure, "procedure"),
+            join("JOIN", "a", Applicant, "applicant"),
+            join("LEFT JOIN", "rd", Desk, "return_desk"),
+            join("LEFT JOIN", "kd", Desk, "received_desk"),
+            f"LEFT JOIN {quote(DossierEvent._meta.db_table)} e",
+            f"ON {of('e', DossierEvent, 'dossier')} = {of('d', Dossier, 'id')}",
+            f"AND {of('e', DossierEvent, 'action')} IN ({actions})",
+            f"WHERE {of('d', Dossier, 'code')} = %s AND {of('d', Dossier, 'parent')} IS NULL",
+            f"ORDER BY {of('e', DossierEvent, 'at')}, {of('e', DossierEvent, 'id')}",
+        ]
+    )
+
+
+PREPARED = "motcua_lookup_find"
+_prepared_on: weakref.WeakSet = weakref.WeakSet()  # the PostgreSQL connections that hold it
+
+
+def _run_find(connection, params: list) -> list[tuple]:
+    """The rows of `_find_statement`. On PostgreSQL as a statement prepared once per
+    connection (`PREPARE`, then `EXECUTE` with the code): planning the joins over the events'
+    yearly partitions cost more than running them. Prepared statements outlive a rolled-back
+    transaction and end with the connection; one that went missing (`DISCARD ALL` by a
+    connection pooler) is prepared again."""
+    statement = _find_statement(connection.alias)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+        raw = connection.connection
+        execute = f"EXECUTE {PREPARED}({', '.join('%s' for _ in params)})"
+        if raw in _prepared_on:
+            try:
+                cursor.execute(execute, params)
+                return cursor.fetchall()
+            except ProgrammingError as exc:
+                if (
+                    getattr(exc.__cause__, "sqlstate", None) != "26000"
+                    or connection.in_atomic_block
+                ):
+                    raise  # 26000: no such prepared statement; in a transaction, nothing to retry
+                _prepared_on.discard(raw)
+        parts = statement.split("%s")
+        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        cursor.execute(f"PREPARE {PREPARED} AS {numbered}")
+        _prepared_on.add(raw)
+        cursor.execute(execute, params)
+        return cursor.fetchall()
+
+
+def find(code: str):
+    """The applicant's own dossier with this code (not a part of an inter-agency chain), with
+    what its page shows; None when there is none. One query (docs/performance.md).
+
+    The dossier is a model instance holding only the columns read (nothing else is ever
+    loaded from it), with `procedure_name`, `applicant_name`, `desk` (where the result is
+    collected: the return desk, else the receiving desk, or None), `has_postal_orders` and
+    `public_events` (the events the public timeline shows, in order)."""
+    alias = router.db_for_read(Dossier)
+    connection = connections[alias]
+    rows = _run_find(connection, [code])
+    if not rows:
+        return None
+    aware = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's text
+
+    def instance(model, names, values):
+        if aware is not None:
+            values = [
+                aware(value, None, connection) if name in _DATETIMES else value
+                for name, value in zip(names, values, strict=True)
+            ]
+        return model.from_db(alias, names, values)
+
+    first, n, e = rows[0], len(_DOSSIER_FIELDS), len(_EVENT_FIELDS)
+    dossier = instance(Dossier, _DOSSIER_FIELDS, first[:n])
+    dossier.procedure_name, dossier.applicant_name = first[n], first[n + 1]
+    return_desk, received_desk = first[n + 2 : n + 5], first[n + 5 : n + 8]
+    dossier.has_postal_orders = bool(first[n + 8])
+    desk = return_desk if return_desk[0] is not None else received_desk  # as the receipt says
+    dossier.desk = instance(Desk, _DESK_FIELDS, desk) if desk[0] is not None else None
+    dossier.public_events = [
+        instance(DossierEvent, _EVENT_FIELDS, row[-e:]) for row in rows if row[-e] is not None
+    ]
+    return dossier
+
+
+@functools.cache
+def _labels(model, name: str, language: str) -> dict:
+    """A field's choices as a dict of their labels in a language, made once (`get_FOO_display`
+    makes the dict at every call, and its labels are translated where they are shown)."""
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
 
 
 def password_matches(dossier, secret: str) -> bool:
@@ -133,12 +281,15 @@ def lookup(request, code: str = ""):
         if token_opens(dossier, request.GET[TOKEN_PARAMETER][:INPUT_MAX]):
             return _show(request, dossier)
         link_refused = True
-    return _form(
-        request,
-        LookupForm(initial={"code": code}),
-        link_refused=link_refused,
-        old_link=OLD_LINK in request.GET,
-    )
+    context = {
+        "form": LookupForm(initial={"code": code}),
+        "link_refused": link_refused,
+        "old_link": OLD_LINK in request.GET,
+    }
+    if code:
+        return render(request, "dossiers/lookup.html", context)
+    # The empty form is the same for every visitor but for the CSRF token: kept (core/kept.py).
+    return kept.kept_page(request, "dossiers/lookup.html", context)
 
 
 def _form(request, form, *, status=200, **context):
@@ -191,24 +342,44 @@ def _limited(request, form, counted, scope: str):
 
 def return_place(dossier) -> dict:
     """Where the applicant collects the result, as the receipt says it."""
-    if dossier.channel == Channel.POST:
+    return _place(dossier.channel, dossier.return_desk or dossier.received_desk)
+
+
+def _place(channel: str, desk) -> dict:
+    """By post, or at the desk (the return desk, else the receiving desk), or not known."""
+    if channel == Channel.POST:
         return {"by_post": True}
-    desk = dossier.return_desk or dossier.received_desk
     if desk is None:
         return {}
     return {"name": desk.name, "address": desk.address}
 
 
 def _show(request, dossier):
-    events = dossier.events.filter(action__in=PUBLIC_ACTIONS).order_by("at", "id")
+    """The answer page, from what `find` read: no other query unless the dossier has a live
+    postal order (then its status and tracking number, as `{% postal_tracking %}` shows)."""
+    actions = _labels(DossierEvent, "action", get_language())
+    for event in dossier.public_events:
+        event.label = actions.get(event.action, event.action)
+    orders = []
+    if dossier.has_postal_orders:
+        orders = list(
+            orders_of(dossier)
+            .prefetch_related(None)
+            .only("direction", "status", "status_at", "tracking_number", "dossier_id", "fee")
+        )
     return render(
         request,
         "dossiers/lookup_result.html",
         {
             "dossier": dossier,
-            "masked_name": mask_name(dossier.applicant.full_name),
-            "events": events,
-            "return_place": return_place(dossier),
+            "procedure_name": dossier.procedure_name,
+            "masked_name": mask_name(dossier.applicant_name),
+            "status_label": _labels(Dossier, "status", get_language()).get(
+                dossier.status, dossier.status
+            ),
+            "events": dossier.public_events,
+            "return_place": _place(dossier.channel, dossier.desk),
             "ready": dossier.status == Status.RESULT_READY,
+            "postal_orders": orders,
         },
     )
