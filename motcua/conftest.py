@@ -14,6 +14,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test process is no warm server: nothing frozen out of the garbage collector
+    # (ops/memory.py; its own test turns it on).
+    settings.OPS = {**settings.OPS, "GC_FREEZE_AFTER": 0}
     # Uploaded files, signed results and the demo certificates of a test run go to a
     # folder of its own, never to the demo's var/.
     scratch = Path(tempfile.mkdtemp(prefix="motcua-tests-"))

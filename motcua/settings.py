@@ -11,8 +11,11 @@ EMAIL_BACKEND and EMAIL_*: how applicants are e-mailed (default: files under var
 LOG_LEVEL     the root logger's level (default INFO: one line per request)
 LOG_FORMAT    keyvalue (default) or json (one object per line; `motcua serve`'s default)
 MOTCUA_METRICS_TOKEN  bearer token /metrics asks for (default: private addresses only)
+MOTCUA_GC_FREEZE_AFTER  requests before a process freezes what it holds out of the
+    garbage collector (default 200; 0: never; ops/memory.py)
 DATABASE_REPLICA_URL  a PostgreSQL read replica for reports and public pages (default: none)
 MOTCUA_REDIS_URL  Redis for the shared rate-limit counters (default: a database table)
+MOTCUA_REDIS_PREFIX  the prefix of motcua's keys in that Redis (default motcua)
 
 Production (MOTCUA_PRODUCTION=1; see docs/security.md): DEBUG must be off, SECRET_KEY set;
 cookies are Secure, HSTS and the HTTPS redirect are on. Tune with
@@ -347,7 +350,10 @@ LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "
 # addresses only.
 # SCHEDULE: the periodic jobs the task worker runs (a management command and its timing:
 # {"every": seconds} | {"daily": "HH:MM"} | {"monthly": "D HH:MM"}, local time).
+# GC_FREEZE_AFTER: after this many requests a process freezes what it holds out of the
+# garbage collector's walks (ops/memory.py); 0: never.
 OPS = {
+    "GC_FREEZE_AFTER": int(os.environ.get("MOTCUA_GC_FREEZE_AFTER", "200") or 0),
     "HEARTBEAT_SECONDS": 10,
     "HEARTBEAT_STALE_SECONDS": 60,
     "METRICS_TOKEN": os.environ.get("MOTCUA_METRICS_TOKEN", ""),
@@ -471,7 +477,8 @@ STORE = {
 # Caches. `default` is each process's own memory. `limits` holds the rate-limit counters
 # (core/ratelimit.py; the public lookup's wrong passwords) and must be shared by every web
 # process: a database table by default (`motcua createcachetable`, run by `make demo` and for
-# the test database), Redis when MOTCUA_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
+# the test database), Redis when MOTCUA_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0), its
+# keys under MOTCUA_REDIS_PREFIX (default "motcua"; the load bench uses one of its own).
 MOTCUA_REDIS_URL = os.environ.get("MOTCUA_REDIS_URL", "")
 LIMITS_CACHE = "limits"
 CACHES = {
@@ -480,7 +487,7 @@ CACHES = {
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": MOTCUA_REDIS_URL,
-            "KEY_PREFIX": "motcua",
+            "KEY_PREFIX": os.environ.get("MOTCUA_REDIS_PREFIX") or "motcua",
         }
         if MOTCUA_REDIS_URL
         else {"BACKEND": "motcua.core.cache.DatabaseCache", "LOCATION": "motcua_limits_cache"}
