@@ -24,6 +24,17 @@ Then it times (median of --rounds, after a warm-up), for the year 2020 and the p
   cheapest possible direct count),
 and prints each with its ratio to the bare count. Run it for 1M and 3M and give both
 result files to `--project` to print the linear projection to 10M.
+
+With --replica (and DATABASE_REPLICA_URL naming a streaming standby of DATABASE_URL's
+server, e.g. the pair `bench/replica.sh start` runs on ports 5433 and 5434), it first waits
+for the standby to replay everything the primary has written, then times the same lines
+again through the router (`core.replica.reading_replica`, what the report pages run under),
+prints both columns side by side with the replication lag at the time, and checks that the
+06a and the index built on the standby equal the primary's. With --http it also times the
+pages themselves through the test client (Biểu 06a `/reports/dossiers/` and the index
+`/reports/index766/` for 2020, signed in as a province-wide supervisor), with the router
+off and on, and reads each server's `pg_stat_database` (transactions, rows returned) around
+each column to show where the reads went.
 """
 
 from __future__ import annotations
@@ -50,6 +61,17 @@ def _arguments(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="timed runs per line")
     parser.add_argument("--output", help="write the figures as JSON to this file")
     parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="also time the reports on DATABASE_REPLICA_URL through the router",
+    )
+    parser.add_argument(
+        "--http", action="store_true", help="with --replica: also time the pages over HTTP"
+    )
+    parser.add_argument(
+        "--catch-up", type=float, default=1800, help="seconds to wait for the standby"
+    )
+    parser.add_argument(
         "--project", nargs=2, metavar="RESULT.json", help="project two runs' figures to 10M"
     )
     return parser.parse_args(argv)
@@ -71,11 +93,13 @@ from bench.benchdb import open_database  # noqa: E402
 
 open_database(ROOT, f"reports-{ARGS.dossiers}")
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from motcua.catalog.models import Procedure  # noqa: E402
+from motcua.core.replica import REPLICA, reading_replica  # noqa: E402
 from motcua.dossiers.models import Applicant, Dossier, SupplementRequest  # noqa: E402
 from motcua.index766 import indicators  # noqa: E402
 from motcua.org.models import Agency  # noqa: E402
@@ -353,8 +377,126 @@ def timed(function, rounds: int) -> tuple[float, object]:
     return statistics.median(timings), result
 
 
+def replication(wait: float = 0) -> dict:
+    """The standby's state, read on both servers: in recovery, bytes not yet replayed, the
+    walsender's replay lag. With `wait`, first wait (up to that many seconds) until the
+    standby has replayed everything the primary had written when called."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        target = cursor.fetchone()[0]
+    started = time.monotonic()
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery()")
+        standby = cursor.fetchone()[0]
+        while standby:
+            cursor.execute(
+                "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())::bigint", [target]
+            )
+            behind = cursor.fetchone()[0] or 0
+            if behind <= 0 or time.monotonic() - started >= wait:
+                break
+            print(f"  standby {behind:,} bytes behind", file=sys.stderr, end="\r")
+            time.sleep(2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT application_name, state, "
+            "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, "
+            "EXTRACT(EPOCH FROM replay_lag)::float FROM pg_stat_replication"
+        )
+        senders = cursor.fetchall()
+    return {
+        "standby": standby,
+        "waited": time.monotonic() - started,
+        "behind_bytes": senders[0][2] if senders else None,
+        "replay_lag_ms": (senders[0][3] or 0) * 1000 if senders else None,
+        "senders": len(senders),
+    }
+
+
+def database_stats(alias: str) -> tuple[int, int]:
+    """(transactions committed, rows returned) of the bench database on that server."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT xact_commit, tup_returned + tup_fetched FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
+        return tuple(cursor.fetchone())
+
+
+def supervisor():
+    """A province-wide supervisor of the seeded organisation (sees every agency)."""
+    from motcua.dossiers.permissions import PROVINCE_WIDE_KINDS
+    from motcua.org.constants import Role
+    from motcua.org.models import Officer
+
+    post = (
+        Officer.objects.filter(role=Role.SUPERVISOR, agency__kind__in=PROVINCE_WIDE_KINDS)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if post is None:
+        sys.exit("No province-wide supervisor in the bench database.")
+    return post.user
+
+
+def http_pages(rounds: int) -> dict:
+    """Median seconds of each report page, with the router off then on, and each server's
+    transactions and rows returned during each column (statistics flushed by closing the
+    connections: a backend reports them when it ends)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(supervisor())
+    dates = {"from": "2020-01-01", "to": LAST_DAY.isoformat()}
+    pages = {
+        "06a page /reports/dossiers/": "/reports/dossiers/",
+        "index page /reports/index766/": "/reports/index766/",
+    }
+    out = {}
+    for column, routed in (("primary", False), ("replica", True)):
+        settings.MOTCUA_READ_REPLICA = routed
+        connections.close_all()
+        time.sleep(1.5)
+        before = {alias: database_stats(alias) for alias in ("default", REPLICA)}
+        connections.close_all()
+        for label, url in pages.items():
+            response = client.get(url, dates)  # warm
+            if response.status_code != 200:
+                sys.exit(f"{url}: {response.status_code}")
+            timings = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                client.get(url, dates)
+                timings.append(time.perf_counter() - started)
+            out.setdefault(label, {})[column] = statistics.median(timings)
+        connections.close_all()
+        time.sleep(1.5)
+        after = {alias: database_stats(alias) for alias in ("default", REPLICA)}
+        connections.close_all()
+        for alias, name in (("default", "primary"), (REPLICA, "standby")):
+            xacts, rows = (a - b for a, b in zip(after[alias], before[alias], strict=True))
+            out.setdefault(f"{name} server: transactions", {})[column] = xacts
+            out.setdefault(f"{name} server: rows returned", {})[column] = rows
+    settings.MOTCUA_READ_REPLICA = True
+    return out
+
+
+def on_replica(function):
+    def routed():
+        with reading_replica():
+            return function()
+
+    return routed
+
+
 def main() -> None:
     years = ARGS.years or max(1, round(ARGS.dossiers / 1_000_000))
+    if ARGS.replica and not settings.MOTCUA_READ_REPLICA:
+        sys.exit("--replica needs DATABASE_REPLICA_URL (a standby of DATABASE_URL's server).")
+    if ARGS.replica and connection.vendor != "postgresql":
+        sys.exit("--replica needs PostgreSQL.")
     built = build(ARGS.dossiers, years)
     facts.open_years()  # as the monthly task does on 1 January (idempotent)
     total = Dossier.objects.count()
@@ -378,22 +520,74 @@ def main() -> None:
         ),
         "06a facts, no openings": lambda: without_openings(lambda: queries.build(period, scope)),
     }
-    figures = {}
+    state = None
+    if ARGS.replica:
+        state = replication(wait=ARGS.catch_up)
+        if not state["standby"]:
+            print("warning: the replica is not in recovery (not a standby)")
+        print(
+            f"standby: waited {state['waited']:.0f} s to catch up; "
+            f"{state['behind_bytes']} bytes behind, replay lag {state['replay_lag_ms']} ms"
+        )
+    figures, replica_figures = {}, {}
     for label, function in lines.items():
         figures[label], _ = timed(function, ARGS.rounds)
+        if ARGS.replica:
+            replica_figures[label], _ = timed(on_replica(function), ARGS.rounds)
     floor = figures["bare COUNT GROUP BY (year)"]
-    print(f"{'line':<28} {'median ms':>10} {'× bare count':>13}")
+    header = f"{'line':<28} {'median ms':>10} {'× bare count':>13}"
+    print(header + (f" {'replica ms':>11} {'× primary':>10}" if ARGS.replica else ""))
     for label, seconds in figures.items():
-        print(f"{label:<28} {seconds * 1000:>10.1f} {seconds / floor:>13.2f}")
+        line = f"{label:<28} {seconds * 1000:>10.1f} {seconds / floor:>13.2f}"
+        if ARGS.replica:
+            there = replica_figures[label]
+            line += f" {there * 1000:>11.1f} {there / seconds:>10.2f}"
+        print(line)
     direct = queries.count_cells_direct(period, scope)
     counted = queries.count_cells(period, scope)
     same = {(c.agency_id, c.sector_id): c.counts for c in direct if any(c.counts.values())} == {
         (c.agency_id, c.sector_id): c.counts for c in counted
     }
     print(f"06a from facts equals the direct count: {'yes' if same else 'NO'}")
+    pages = {}
+    if ARGS.replica:
+        index = lambda: indicators.build(None, indicators.Period(period.start, period.end))  # noqa: E731
+        report = lambda: queries.build(period, scope)  # noqa: E731
+        equal = (
+            on_replica(report)() == report()
+            and on_replica(index)() == index()
+            and on_replica(lambda: queries.count_cells(period, scope))() == counted
+        )
+        print(f"06a and index on the standby equal the primary's: {'yes' if equal else 'NO'}")
+        after = replication()
+        print(
+            f"standby after the timings: {after['behind_bytes']} bytes behind, "
+            f"replay lag {after['replay_lag_ms']} ms"
+        )
+        if ARGS.http:
+            pages = http_pages(ARGS.rounds)
+            print(f"{'over HTTP (median ms / count)':<34} {'router off':>12} {'router on':>12}")
+            for label, columns in pages.items():
+                if "server" in label:
+                    print(f"  {label:<32} {columns['primary']:>12,} {columns['replica']:>12,}")
+                else:
+                    print(
+                        f"{label:<34} {columns['primary'] * 1000:>12.1f} "
+                        f"{columns['replica'] * 1000:>12.1f}"
+                    )
     if ARGS.output:
         with open(ARGS.output, "w") as out:
-            json.dump({"dossiers": total, "fact_rows": fact_rows, "seconds": figures}, out)
+            json.dump(
+                {
+                    "dossiers": total,
+                    "fact_rows": fact_rows,
+                    "seconds": figures,
+                    "replica_seconds": replica_figures,
+                    "replication": state,
+                    "pages": pages,
+                },
+                out,
+            )
 
 
 if __name__ == "__main__":

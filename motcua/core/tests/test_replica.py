@@ -7,6 +7,7 @@ which connection ran a query tells where it was routed."""
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from motcua.dossiers.tests.factories import make_province, receive_at_counter
 from motcua.org.constants import Role
@@ -53,6 +54,50 @@ def test_reports_and_public_pages_read_from_the_replica(client, settings, provin
     status, primary, replica = routed(client, "get", url)
     assert status == 200
     assert touches(replica, table) and not touches(primary, table)
+
+
+@pytest.mark.parametrize("url", ["/", "/procedures/", "/thong-ke/", "/reports/dossiers/"])
+def test_who_is_signed_in_and_their_posts_are_read_from_the_primary(
+    client, settings, province, url
+):
+    """A session written at sign-in, or a password just changed, may not be on a real
+    standby yet: read from it, the person would be shown the sign-in page, or signed out."""
+    settings.MOTCUA_READ_REPLICA = True
+    receive_at_counter(province)
+    client.force_login(province.officer("center", Role.SUPERVISOR))
+    status, primary, replica = routed(client, "get", url)
+    assert status == 200
+    for table in ("django_session", "org_user", "org_officer"):
+        assert not touches(replica, table)
+    assert touches(primary, "django_session") and touches(primary, "org_user")
+    assert replica  # the page itself still reads from the replica
+
+
+def test_reading_replica_routes_a_block_outside_any_view(settings, province):
+    """What bench/reports.py --replica times: the report built through the router."""
+    from motcua.core.replica import reading_replica
+    from motcua.stats import queries
+
+    settings.MOTCUA_READ_REPLICA = True
+    receive_at_counter(province)
+    period = queries.Period(*(2 * [timezone.localdate()]))
+    built = {}
+    for where in ("replica", "primary"):
+        with (
+            CaptureQueriesContext(connections["default"]) as primary,
+            CaptureQueriesContext(connections["replica"]) as replica,
+        ):
+            if where == "replica":
+                with reading_replica():
+                    built[where] = queries.build(period, queries.Scope())
+            else:
+                built[where] = queries.build(period, queries.Scope())
+        on = {"replica": replica, "primary": primary}
+        off = {"replica": primary, "primary": replica}
+        assert touches([q["sql"] for q in on[where].captured_queries], "stats_fact")
+        assert not touches([q["sql"] for q in off[where].captured_queries], "stats_fact")
+    assert built["replica"] == built["primary"]
+    assert built["replica"]["total"]["received"]["total"] == 1
 
 
 def test_without_a_replica_everything_stays_on_the_primary(client, settings, province):
