@@ -39,3 +39,14 @@ def open_database(root, stem: str) -> None:
     import django
 
     django.setup()
+
+
+def columns(cursor, table: str) -> list[tuple[str, bool]]:
+    """(name, nullable) of the table's columns but id, in order (PostgreSQL)."""
+    cursor.execute(
+        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s AND column_name <> 'id' "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return cursor.fetchall()

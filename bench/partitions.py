@@ -60,7 +60,7 @@ def _arguments(argv=None):
 
 
 ARGS = _arguments() if __name__ == "__main__" else _arguments([])
-from bench.benchdb import open_database  # noqa: E402
+from bench.benchdb import columns, open_database  # noqa: E402
 
 open_database(ROOT, f"partitions-{ARGS.events}")
 
@@ -78,17 +78,6 @@ PREFIX = "BENCHP"  # the synthetic dossiers' codes
 PER_DOSSIER = 10
 BATCH = 1_000_000  # events per INSERT … SELECT
 SEED_DOSSIERS = 2000
-
-
-def columns(cursor, table: str) -> list[tuple[str, bool]]:
-    """(name, nullable) of the table's columns but id, in order."""
-    cursor.execute(
-        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position",
-        [table],
-    )
-    return cursor.fetchall()
 
 
 def synthesize(n: int) -> None:

@@ -41,11 +41,17 @@ def _arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000, help="dossier rows")
     parser.add_argument("--rounds", type=int, default=20, help="requests per page and officer")
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="PostgreSQL: seed --base dossiers, then copy them in SQL up to --dossiers",
+    )
+    parser.add_argument("--base", type=int, default=20_000, help="dossiers seeded (--synthetic)")
     return parser.parse_args(argv)
 
 
 ARGS = _arguments() if __name__ == "__main__" else _arguments([])
-from bench.benchdb import open_database  # noqa: E402
+from bench.benchdb import columns, open_database  # noqa: E402
 
 open_database(ROOT, f"queue-{ARGS.dossiers}")
 
@@ -59,6 +65,7 @@ from django.test.utils import (  # noqa: E402
 )
 
 from motcua.dossiers.models import Dossier  # noqa: E402
+from motcua.ops import memory  # noqa: E402
 from motcua.org.models import User  # noqa: E402
 
 OFFICERS = [  # username, who
@@ -85,17 +92,123 @@ CASES = [  # label, how the parameters are found (see cases())
 def build(n: int) -> float:
     """Seconds spent building the database (0 if it already holds n dossiers)."""
     call_command("migrate", verbosity=0)
-    if Dossier.objects.exists():
-        have = Dossier.objects.count()
-        if have != n:
-            sys.exit(f"{connection.settings_dict['NAME']} holds {have} dossiers, not {n}.")
+    call_command("createcachetable", verbosity=0)  # the shared cache's table, as deployed
+    have = Dossier.objects.count()
+    if have == n:
         return 0.0
+    name = connection.settings_dict["NAME"]
     started = time.monotonic()
-    call_command("seed", "hanam-2020", "--dossiers", str(n))
+    if ARGS.synthetic:
+        if connection.vendor != "postgresql":
+            sys.exit("--synthetic builds in PostgreSQL's SQL: give a postgres:// DATABASE_URL.")
+        if have == 0:
+            call_command("seed", "hanam-2020", "--dossiers", str(ARGS.base))
+        elif have > n or Dossier.objects.filter(code__startswith=PREFIX).exists():
+            sys.exit(f"{name} holds {have} dossiers, some copied: drop it to build again.")
+        synthesize(n)
+    else:
+        if have:
+            sys.exit(f"{name} holds {have} dossiers, not {n}.")
+        call_command("seed", "hanam-2020", "--dossiers", str(n))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return time.monotonic() - started
+
+
+PREFIX = "BENCHQ"  # the codes of the copied dossiers
+OPEN_TARGET = 16_000  # open dossiers at a million: the seeded million had about 15,900
+
+
+def synthesize(n: int) -> None:
+    """Grow the seeded database to n dossiers (--synthetic, PostgreSQL): copies of its open
+    dossiers, each with its own applicant (its own ID number and phone) and a copy of its
+    events (same agency, desk, step,
+    assignee and dates), until OPEN_TARGET are open; then copies of its closed dossiers,
+    each with its own applicant, up to n. The closed copies carry no events, documents or
+    facts (the queue reads none of them); every copy's code starts with PREFIX. A seeded
+    million takes hours on a shared 2-core machine; this takes minutes."""
+    from motcua.dossiers.workflow import OPEN
+
+    open_ = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN))
+    with connection.cursor() as c:
+        c.execute("SELECT count(*), count(*) FILTER (WHERE " + open_ + ") FROM dossiers_dossier")
+        have, have_open = c.fetchone()
+        open_copies = max(0, min(OPEN_TARGET - have_open, n - have))
+        c.execute("SET session_replication_role = replica")  # no FK triggers for the load
+        for letter, count, where in (
+            ("O", open_copies, open_),
+            ("C", n - have - open_copies, f"NOT {open_}"),
+        ):
+            if count > 0:
+                started = time.monotonic()
+                _copy(c, letter, count, f"parent_id IS NULL AND {where}")
+                print(
+                    f"  {count:,} copies of {'open' if letter == 'O' else 'closed'} dossiers "
+                    f"in {time.monotonic() - started:.0f} s"
+                )
+        c.execute("SET session_replication_role = DEFAULT")
+        for table in ("dossiers_dossier", "dossiers_applicant"):
+            c.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+
+
+def _copy(c, letter: str, count: int, where: str) -> None:
+    """`count` copies of the dossiers matching `where`, in turn, with their applicants (and,
+    for open ones, their events), under ids after the largest."""
+    c.execute("DROP TABLE IF EXISTS bench_t")
+    c.execute(
+        "CREATE TEMP TABLE bench_t AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, * "
+        f"FROM dossiers_dossier WHERE {where}"
+    )
+    c.execute("ALTER TABLE bench_t ADD PRIMARY KEY (n)")
+    c.execute("SELECT count(*) FROM bench_t")
+    templates = c.fetchone()[0]
+    if not templates:
+        return
+    c.execute("SELECT coalesce(max(id), 0) FROM dossiers_applicant")
+    applicant0 = c.fetchone()[0] + 1
+    c.execute("SELECT coalesce(max(id), 0) FROM dossiers_dossier")
+    dossier0 = c.fetchone()[0] + 1
+    series = f"generate_series(0, {count - 1}) g JOIN bench_t t ON t.n = mod(g, {templates})"
+    names = [name for name, _ in columns(c, "dossiers_applicant")]
+    own = {  # each copy's own ID number and phone (the same prefixes), as people have
+        "id_number": "CASE WHEN a.id_number = '' THEN '' ELSE left(a.id_number, 6) || "
+        "lpad(mod(g + a.id, 1000000)::text, 6, '0') END",
+        "phone": "CASE WHEN a.phone = '' THEN '' ELSE left(a.phone, 4) || "
+        "lpad(mod(g * 7 + a.id, 1000000)::text, 6, '0') END",
+    }
+    c.execute(
+        f"INSERT INTO dossiers_applicant (id, {', '.join(names)}) "
+        f"SELECT {applicant0} + g, {', '.join(own.get(x, f'a.{x}') for x in names)} "
+        f"FROM {series} JOIN dossiers_applicant a ON a.id = t.applicant_id"
+    )
+    names, values = [], []
+    for name, _nullable in columns(c, "dossiers_dossier"):
+        names.append(name)
+        if name == "code":
+            values.append(f"'{PREFIX}{letter}' || lpad(g::text, 9, '0')")
+        elif name in ("idempotency_key", "parent_id", "chain_id"):
+            values.append("NULL")
+        elif name == "applicant_id":
+            values.append(f"{applicant0} + g")
+        else:
+            values.append(f"t.{name}")
+    c.execute(
+        f"INSERT INTO dossiers_dossier (id, {', '.join(names)}) "
+        f"SELECT {dossier0} + g, {', '.join(values)} FROM {series}"
+    )
+    if letter == "O":
+        names = [name for name, _ in columns(c, "dossiers_dossierevent")]
+        values = [f"{dossier0} + g" if x == "dossier_id" else f"e.{x}" for x in names]
+        c.execute(
+            f"INSERT INTO dossiers_dossierevent ({', '.join(names)}) "
+            f"SELECT {', '.join(values)} FROM {series} "
+            "JOIN dossiers_dossierevent e ON e.dossier_id = t.id"
+        )
+    c.execute("DROP TABLE bench_t")
 
 
 def cases(user) -> dict[str, dict]:
@@ -134,6 +247,25 @@ def cases(user) -> dict[str, dict]:
         **found,
         "no match": {"q": "Zyxwv Qqq"},
     }
+
+
+def warm() -> int:
+    """Serve the officers' first pages in turn as many times as a worker serves before it
+    freezes what it holds (OPS["GC_FREEZE_AFTER"], ops/memory.py): the bench measures a
+    warm worker, as `motcua serve` runs them. Returns the requests served."""
+    from django.conf import settings
+
+    clients = []
+    for username, _who in OFFICERS:
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            clients.append(Client())
+            clients[-1].force_login(user)
+    served = 0
+    while clients and served < settings.OPS.get("GC_FREEZE_AFTER", 0):
+        clients[served % len(clients)].get("/office/")
+        served += 1
+    return served
 
 
 def baseline(rounds: int = 200) -> float:
@@ -200,7 +332,12 @@ def main() -> None:
         f"({connection.settings_dict['NAME']}); "
         + (f"built in {built:,.0f} s" if built else "database reused")
     )
+    warmed = warm()
     base = baseline()
+    print(
+        f"warm: {warmed} requests first, as a serving worker's first ones (then frozen out "
+        f"of the garbage collector: {memory.frozen()}, ops/memory.py)"
+    )
     print(
         f"baseline (one dossier by primary key, median): {base * 1000:.2f} ms; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"

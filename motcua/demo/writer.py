@@ -207,6 +207,7 @@ class BulkWriter(Replay):
         for draft in drafts:
             d = draft.dossier
             d.applicant_id = draft.applicant["id"]
+            d.applicant_name_folded = draft.applicant["name_folded"]
             d.parent_id = draft.parent.dossier.pk if draft.parent is not None else None
             d.facts = self.facts(draft, documents[id(draft)], counts, seconds)
             # created_at: the first event; updated_at: the last (the simulated history).

@@ -3,9 +3,12 @@ processes and inter-agency chains they follow. Only `services.py` writes these t
 status moves only through `workflow.transition`.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -253,6 +256,9 @@ class Dossier(models.Model):
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="dossiers"
     )
+    # The applicant's name folded (Applicant.name_folded; an applicant row is never changed),
+    # kept on the dossier so the work queue's name search reads no other table per row.
+    applicant_name_folded = models.CharField(max_length=300, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES)
     parent = models.ForeignKey(
@@ -430,6 +436,13 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def save(self, *args, **kwargs):
+        # A new dossier takes its applicant's folded name (the applicant object in hand: the
+        # services create both together; the demo's bulk rows set it themselves).
+        if not self.applicant_name_folded and Dossier.applicant.is_cached(self):
+            self.applicant_name_folded = self.applicant.name_folded
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("dossiers:detail", args=[self.code])
 
@@ -475,6 +488,22 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Before any dossier: the lower bound of `since_arrival` for a dossier that has not arrived.
+BEFORE_ANY = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def since_arrival(dossier=None) -> Q:
+    """The condition on events that keeps those of a dossier's lifetime: dated at or after
+    its arrival (submitted online, else received). `services.act` dates no action earlier,
+    so it drops nothing; it lets PostgreSQL skip the event partitions of earlier years
+    (events are partitioned by year: dossiers/partitions.py) when one dossier's events are
+    read, in a subquery (`dossier` None: the outer dossier) or for a dossier in hand."""
+    if dossier is None:
+        arrival = Coalesce(OuterRef("submitted_at"), OuterRef("received_at"), Value(BEFORE_ANY))
+        return Q(at__gte=arrival)
+    return Q(at__gte=dossier.submitted_at or dossier.received_at or BEFORE_ANY)
 
 
 class DossierEvent(models.Model):

@@ -43,6 +43,7 @@ from motcua.dossiers.models import (
     Process,
     ProcessStep,
     SupplementRequest,
+    since_arrival,
 )
 from motcua.dossiers.workflow import Action, Status
 from motcua.stats import facts as stats_facts
@@ -609,7 +610,9 @@ def act(
         ) from exc
     documents = _checked_files(documents)
     now = at or timezone.now()
-    if dossier.received_at and now < (dossier.submitted_at or dossier.received_at):
+    # Also what lets one dossier's event reads skip earlier years (models.since_arrival).
+    arrived = dossier.submitted_at or dossier.received_at
+    if arrived and now < arrived:
         raise DossierError(_("An action cannot be dated before the dossier arrived."))
     late_entry = _check_entry(dossier, now, at, recorded_at, reason)
     delegated = _delegated(dossier, action, actor)
@@ -1308,7 +1311,11 @@ def _event(
     recorded_at=None,
     late_entry=False,
 ):
-    previous = dossier.events.order_by("-at", "-id").first() if before is not None else None
+    previous = (
+        dossier.events.filter(since_arrival(dossier)).order_by("-at", "-id").first()
+        if before is not None
+        else None
+    )
     used = 0
     if previous is not None and dossier.received_at and before in workflow.RUNNING:
         cal = calendar(dossier.performing_agency)

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,6 +43,13 @@ URGENCY_CLASS = {
     core.OVERDUE: "overdue",
     core.DUE_SOON: "due-soon",
     core.WITHIN_DEADLINE: "in-time",
+}
+URGENCY_LABELS = {  # the queue's pill for each class (none: no pill text)
+    "overdue": gettext_lazy("Overdue"),
+    "due-soon": gettext_lazy("Due soon"),
+    "in-time": gettext_lazy("Within deadline"),
+    "paused": gettext_lazy("Awaiting supplement"),
+    "ready": gettext_lazy("Result ready"),
 }
 
 
@@ -80,25 +87,25 @@ SORTS = {  # the queue's orders, NULLs last, the id breaking ties (keyset.Sort)
 }
 
 
-# What the queue's rows never show: the long texts of the dossier and of its procedure,
-# left out of the page's query (fetching and decoding them was a good part of a page).
-QUEUE_DEFERRED = (
-    "facts",
-    "pauses",
-    "result",
-    *(
-        f"procedure__{name}"
-        for name in (
-            "search_text",
-            "name_folded",
-            "steps",
-            "where_to_apply",
-            "fee_text",
-            "result",
-            "legal_basis",
-            "conditions",
-        )
-    ),
+# What the queue's rows show, and nothing else (the page's query reads these columns only:
+# compiling, fetching and building the rest was a good part of a page). A column the
+# template or the pager reads must be here, or each row would cost a query.
+QUEUE_FIELDS = (
+    "code",
+    "status",
+    "channel",
+    "submitted_at",
+    "check_due_at",
+    "received_at",
+    "transfer_due_at",
+    "due_at",
+    "apologised_at",
+    "procedure__name",
+    "applicant__full_name",
+    "current_agency__name",
+    "current_step__name",
+    "assignee__full_name",
+    "assignee__username",
 )
 
 
@@ -127,8 +134,9 @@ def matching(dossiers, query: str):
 
     One condition per row of the officer's open dossiers, each cheap at a million dossiers:
     an ID number or phone finds its few applicants through their indexes first (a hashed
-    set of ids); a name is checked on each row's own applicant (its primary key), never by
-    reading every applicant whose name starts so; a search holding a digit is no name."""
+    set of ids); a name is checked on the row itself (the applicant's folded name is kept
+    on the dossier), never by reading every applicant whose name starts so; a search
+    holding a digit is no name."""
     from motcua.dossiers.models import Applicant
     from motcua.dossiers.validation import normalise_phone
 
@@ -147,10 +155,9 @@ def matching(dossiers, query: str):
     if folded:
         if not any(c.isdigit() for c in folded):
             # " " + the name holds " word": the name starts with it or a later word does.
-            # A scalar subquery, which PostgreSQL runs per row (an EXISTS it would turn into
-            # a hash of every applicant so named: a million rows read).
-            own = Applicant.objects.filter(pk=OuterRef("applicant_id")).values("name_folded")
-            dossiers = dossiers.alias(applicant_words=Concat(Value(" "), Subquery(own[:1])))
+            # The name is on the dossier's own row (Dossier.applicant_name_folded): no other
+            # table is read per row, even for a province's open dossiers.
+            dossiers = dossiers.alias(applicant_words=Concat(Value(" "), "applicant_name_folded"))
             condition |= Q(applicant_words__contains=f" {folded}")
         condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
     return dossiers.filter(condition)
@@ -186,7 +193,16 @@ def queue(request):
     page, rows, has_prev, has_next, position, refused = _page_of(
         dossiers, sort, data.get("page") or 1, request.GET
     )
-    rows = [(d, urgency(d, now)) for d in rows]
+    # Each row's labels from one translation per label and request, not per row (the page
+    # draws fifty rows; the template's translations and choice lookups were a good part of it).
+    statuses = {value: str(label) for value, label in STATUS_CHOICES}
+    pills = {key: str(label) for key, label in URGENCY_LABELS.items()}
+    marked = []
+    for d in rows:
+        colour = urgency(d, now)
+        d.status_label, d.urgency_label = statuses.get(d.status, d.status), pills.get(colour, "")
+        marked.append((d, colour))
+    rows = marked
     # The officer's own stale dossiers first, on the first page: one small query of their
     # own open dossiers (the assignee index), apart from the page's query.
     stale = _own_stale(request.user, now) if page == 1 and position is None else []
@@ -270,7 +286,7 @@ def _rows(dossiers, order, start: int, stop: int) -> list[Dossier]:
     rows = (
         Dossier.objects.filter(pk__in=page)
         .select_related("procedure", "applicant", "current_agency", "current_step", "assignee")
-        .defer(*QUEUE_DEFERRED)
+        .only(*QUEUE_FIELDS)
         .annotate(stop_asked=services.stop_request_exists())  # the mark, in the page's query
         .annotate(**postal_services.queue_annotations())  # the postal mark and tracking
         .order_by(*order)
@@ -279,6 +295,14 @@ def _rows(dossiers, order, start: int, stop: int) -> list[Dossier]:
 
 
 STALE_SHOWN = 20
+STALE_FIELDS = (
+    "code",
+    "status",
+    "current_agency",  # its calendar says what is stale
+    "procedure__name",
+    "applicant__full_name",
+    "current_step__name",
+)
 
 
 def _own_stale(user, now):
@@ -287,9 +311,14 @@ def _own_stale(user, now):
     mine = (
         permissions.visible_dossiers(user)
         .filter(assignee=user)
-        .select_related("procedure", "applicant", "current_agency", "current_step")
+        .select_related("procedure", "applicant", "current_step")
+        .only(*STALE_FIELDS)  # what the block shows, as the page's rows (QUEUE_FIELDS)
     )
-    return reconciliation.stale(mine, now, limit=STALE_SHOWN)
+    stale = reconciliation.stale(mine, now, limit=STALE_SHOWN)
+    statuses = {value: str(label) for value, label in STATUS_CHOICES}
+    for s in stale:
+        s.dossier.status_label = statuses.get(s.dossier.status, s.dossier.status)
+    return stale
 
 
 def _discipline(user):

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from motcua.core.numbers import percent
-from motcua.dossiers.models import Dossier, DossierEvent, Timeliness
+from motcua.dossiers.models import Dossier, DossierEvent, Timeliness, since_arrival
 from motcua.dossiers.services import calendar, rule
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.models import Agency
@@ -227,10 +227,11 @@ def record_only(period, agency_ids) -> list[tuple[int, RecordOnly]]:
 
 def last_entry() -> Subquery:
     """When the last thing was entered on a dossier: its latest event, by entry time (the
-    dossier FK index; one row per dossier)."""
+    dossier FK index; one row per dossier; on PostgreSQL only the partitions of the years
+    since the dossier arrived)."""
     entered = Coalesce("recorded_at", "at")
     return Subquery(
-        DossierEvent.objects.filter(dossier=OuterRef("pk"))
+        DossierEvent.objects.filter(since_arrival(), dossier=OuterRef("pk"))
         .annotate(entered=entered)
         .order_by("-entered")
         .values("entered")[:1]
@@ -275,7 +276,10 @@ def stale(dossiers: QuerySet, now: datetime | None = None, limit: int | None = N
         .order_by("last_entry", "id")
     )
     if limit is not None:
-        candidates = candidates[: limit * 4 + 20]
+        # Stalest first: on one calendar every stale candidate comes before every one that is
+        # not (yet), so the first `limit` are the list; a few more for officers whose
+        # agencies keep different calendars. The full list (the report) has no limit.
+        candidates = candidates[: limit + 10]
     cutoffs: dict = {}
     rows = []
     for d in candidates:

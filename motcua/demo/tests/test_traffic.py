@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.test import override_settings
 
 from motcua.catalog.models import Procedure
@@ -31,6 +32,7 @@ from motcua.dossiers.models import (
     ProcessStep,
     SupplementRequest,
     Timeliness,
+    since_arrival,
 )
 from motcua.dossiers.validation import normalise_phone, valid_tax_code
 from motcua.dossiers.views import urgency
@@ -141,6 +143,21 @@ def test_every_dossier_history_is_legal_under_the_state_machine(province):
         last[dossier_id] = after
     statuses = dict(Dossier.objects.values_list("pk", "status"))
     assert last == statuses
+
+
+def test_no_event_predates_its_dossiers_arrival(province):
+    """The bound one dossier's event reads rely on (models.since_arrival): every event of a
+    dossier is dated at or after it was submitted, else received; a dossier that never
+    arrived has no dated bound, and its events are all read."""
+    arrival = Coalesce("dossier__submitted_at", "dossier__received_at")
+    events = DossierEvent.objects.annotate(arrival=arrival)
+    assert events.exists()
+    assert not events.filter(at__lt=models.F("arrival")).exists()
+    for dossier in Dossier.objects.order_by("?")[:200]:
+        everything = set(dossier.events.values_list("pk", flat=True))
+        assert set(dossier.events.filter(since_arrival(dossier)).values_list("pk", flat=True)) == (
+            everything
+        )
 
 
 def test_timeliness_is_judged_on_processing_finished_by_date(province):

@@ -330,3 +330,40 @@ def test_the_api_takes_at_and_reason_and_refuses_a_late_entry_without_reason(pro
     assert response.status_code == 200, response.content
     event = Dossier.objects.get(pk=recent.pk).events.get(action=A.COMPLETE)
     assert event.late_entry and event.data["late_entry_reason"] == "Nhập bù"
+
+
+def test_no_action_is_dated_before_the_dossier_arrived_online_or_at_the_counter(province):
+    """Nothing can happen to a dossier before it arrived: not its receipt at the desk before
+    it was submitted online (the desk's check of a submitted dossier), not a step before its
+    receipt at the counter. Nothing is written on the refusal."""
+    desk = province.officer("justice", R.DESK_OFFICER)
+    submitted = services.submit(
+        procedure=province.procedure,
+        applicant=dict(APPLICANT),
+        channel=Channel.ONLINE,
+        actor=None,
+        desk=desk.posts.get().desk,
+        performing_agency=province.justice,
+        documents=province.documents(),
+        received_at=at(2025, 3, 4, 9),
+    )
+    assert submitted.received_at is None and submitted.submitted_at == at(2025, 3, 4, 9)
+    received = at_leader(province, at(2025, 3, 3, 9))
+    before = written()
+    for dossier, action, when in (
+        (submitted, A.RECEIVE, at(2025, 3, 4, 8, 59)),
+        (received, A.COMPLETE, at(2025, 3, 3, 8)),
+    ):
+        with pytest.raises(services.DossierError, match="trước khi hồ sơ đến"):
+            services.act(
+                dossier,
+                action,
+                desk if action == A.RECEIVE else province.officer("justice", R.LEADER),
+                at=when,
+                result="Phiếu số 7",
+            )
+    assert written() == before
+    assert Dossier.objects.get(pk=submitted.pk).status == Status.SUBMITTED
+    # At the minute it arrived is not before it.
+    services.act(submitted, A.RECEIVE, desk, at=at(2025, 3, 4, 9))
+    assert Dossier.objects.get(pk=submitted.pk).status == Status.RECEIVED

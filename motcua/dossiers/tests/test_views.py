@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from motcua.dossiers import services
@@ -42,6 +43,28 @@ def test_queue_shows_only_own_agency_dossiers_one_query_for_the_page(
     assert [d.code for d, _ in page.context["rows"]] == [mine.code]
     client.force_login(province.officer("health", R.SPECIALIST))
     assert client.get("/office/").context["rows"] == []
+
+
+def test_queue_rows_show_what_they_show_without_a_query_per_row(
+    client, province, django_assert_max_num_queries
+):
+    """The page reads only the columns its rows show (views.QUEUE_FIELDS): the procedure,
+    applicant, agency, step, assignee and labels all come from the page's one query."""
+    desk = province.officer("justice", R.DESK_OFFICER)
+    made = [receive(province, when=timezone.now() - timedelta(days=40 - i)) for i in range(4)]
+    forwarded = services.act(made[0], Action.FORWARD, desk)  # to the specialist's step
+    leader = province.officer("justice", R.LEADER)
+    client.force_login(leader)
+    client.get("/office/")  # the session and the calendars warm
+    with django_assert_max_num_queries(8):
+        page = client.get("/office/")
+    html = page.content.decode()
+    assert {d.code for d, _ in page.context["rows"]} == {d.code for d in made}
+    assert forwarded.current_step.name in html and str(forwarded.assignee or "") in html
+    assert province.procedure.name in html and APPLICANT["full_name"] in html
+    assert province.justice.name in html
+    assert "Quá hạn" in html  # the urgency pill, in Vietnamese
+    assert "Đã tiếp nhận" in html or "Đang xử lý" in html  # the status label
 
 
 def test_queue_colours_by_urgency(client, province):
@@ -263,6 +286,19 @@ def test_queue_finds_a_dossier_by_applicant_name_id_number_or_phone(client, prov
     assert found(mine.code[-8:]) == {mine.code}  # part of the code
     assert found("an") == {mine.code}  # "An", the start of a word of the name
     assert found("guyen") == set()  # inside a word: not a match
+    # The name searched is kept on the dossier's row, folded, as its applicant's.
+    assert Dossier.objects.get(pk=other.pk).applicant_name_folded == "tran thi binh"
+
+
+def test_the_migration_gives_existing_dossiers_their_applicants_folded_name(province):
+    from importlib import import_module
+
+    fill = import_module("motcua.dossiers.migrations.0011_applicant_name_on_dossier").FILL
+    d = receive(province)
+    Dossier.objects.filter(pk=d.pk).update(applicant_name_folded="")
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert Dossier.objects.get(pk=d.pk).applicant_name_folded == "nguyen van an"
 
 
 def test_queue_refuses_hostile_pages_without_an_error(client, province):

@@ -2,10 +2,11 @@
 page: addresses, masked phones, events), `{% postal_tracking dossier %}` (the applicant's
 and the public lookup's: status and tracking number only), `{% postal_pickups user %}`
 (My dossiers: pickups whose dossier has not arrived yet), and in the desk's queue
-`{% postal_mark d %}`, from the columns `services.queue_annotations()` adds to the page's
+`{% postal_mark d %}`, from the column `services.queue_annotations()` adds to the page's
 own query (the queue stays one query per page)."""
 
 from django import template
+from django.template.loader import render_to_string
 
 from motcua.postal.models import PostalOrder, Status
 from motcua.postal.services import mask_phone, orders_of
@@ -45,18 +46,21 @@ def postal_pickups(user):
     return {"orders": orders}
 
 
-@register.inclusion_tag("postal/_queue_mark.html")
+@register.simple_tag
 def postal_mark(dossier):
     """The queue's mark: a postal dossier, and its latest live order's direction, status and
-    tracking number (annotated on the row; an unsaved order only to show them)."""
-    status = getattr(dossier, "postal_status", None)
+    tracking number (annotated on the row; an unsaved order only to show them). Nothing to
+    render for most rows, so nothing rendered: the queue draws fifty rows a page."""
+    latest = getattr(dossier, "postal_latest", None) or {}
+    if not latest.get("status") and dossier.channel != "post":
+        return ""
     order = (
         PostalOrder(
-            direction=dossier.postal_direction,
-            status=status,
-            tracking_number=dossier.postal_tracking or "",
+            direction=latest.get("direction"),
+            status=latest["status"],
+            tracking_number=latest.get("tracking") or "",
         )
-        if status
+        if latest.get("status")
         else None
     )
-    return {"order": order, "postal": dossier.channel == "post" or order is not None}
+    return render_to_string("postal/_queue_mark.html", {"order": order, "postal": True})
