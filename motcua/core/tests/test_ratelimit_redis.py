@@ -6,7 +6,6 @@ passwords add up to the limit, the right one is not counted, the answer reads th
 once. Each test uses a key prefix of its own and deletes its keys."""
 
 import time
-import uuid
 
 import pytest
 import redis
@@ -17,29 +16,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from motcua.core import ratelimit
+from motcua.core.tests.limits import REDIS_URL, redis_limits
 from motcua.dossiers.tests.factories import make_province, receive_at_counter
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 ATTACKER, CITIZEN = "203.0.113.50", "198.51.100.50"
 
 
 @pytest.fixture
 def prefix(settings):
     """The limits cache in Redis under a prefix of this test's own, emptied afterwards."""
-    prefix = f"motcua-test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.LIMITS_CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        },
-    }
-    yield prefix
-    server = redis.Redis.from_url(REDIS_URL)
-    for key in server.scan_iter(f"{prefix}:*"):
-        server.delete(key)
-    server.close()
+    with redis_limits(settings) as prefix:
+        yield prefix
 
 
 def stored(prefix) -> dict[str, int]:

@@ -117,6 +117,23 @@ def receive_at_counter(province: Province, applicant: dict | None = None, **kwar
     )
 
 
+def submit_to_desk(province: Province, channel, **kwargs):
+    """An online or postal dossier submitted to the Sở Tư pháp desk, still to be checked."""
+    from motcua.dossiers import services
+
+    officer = province.officer("justice", Role.DESK_OFFICER)
+    return services.submit(
+        procedure=province.procedure,
+        applicant=dict(APPLICANT),
+        channel=channel,
+        actor=None,
+        desk=officer.posts.get().desk,
+        performing_agency=province.justice,
+        documents=province.documents(),
+        **kwargs,
+    )
+
+
 def desk_form(province: Province, **extra) -> tuple[str, dict]:
     """The desk screen's address for the province's procedure, and a filled-in form."""
     code = province.procedure.code

@@ -15,7 +15,7 @@ from django.utils import timezone
 from motcua.api.tests.factories import Api, make_token
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, Timeliness
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, make_province, submit_to_desk
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
 from motcua.outbox.models import Message
@@ -337,16 +337,7 @@ def test_no_action_is_dated_before_the_dossier_arrived_online_or_at_the_counter(
     it was submitted online (the desk's check of a submitted dossier), not a step before its
     receipt at the counter. Nothing is written on the refusal."""
     desk = province.officer("justice", R.DESK_OFFICER)
-    submitted = services.submit(
-        procedure=province.procedure,
-        applicant=dict(APPLICANT),
-        channel=Channel.ONLINE,
-        actor=None,
-        desk=desk.posts.get().desk,
-        performing_agency=province.justice,
-        documents=province.documents(),
-        received_at=at(2025, 3, 4, 9),
-    )
+    submitted = submit_to_desk(province, Channel.ONLINE, received_at=at(2025, 3, 4, 9))
     assert submitted.received_at is None and submitted.submitted_at == at(2025, 3, 4, 9)
     received = at_leader(province, at(2025, 3, 3, 9))
     before = written()

@@ -9,17 +9,16 @@ import multiprocessing
 import uuid
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.db import connections
 from django.test import Client
 
 from motcua.core import ratelimit
+from motcua.core.tests.limits import redis_limits
 from motcua.dossiers.tests.factories import make_province, receive_at_counter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WORKERS = 4
-REDIS_URL = "redis://127.0.0.1:6379/0"  # the machine's Redis (docs/lookup.md, "Tests")
 RATE = ratelimit.Rate(attempts=1000, seconds=3600)
 
 
@@ -31,20 +30,8 @@ def limits_cache(request, settings):
         yield request.param
         caches[settings.LIMITS_CACHE].clear()
         return
-    prefix = f"motcua-test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.LIMITS_CACHE: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        },
-    }
-    yield request.param
-    server = redis.Redis.from_url(REDIS_URL)
-    for key in server.scan_iter(f"{prefix}:*"):
-        server.delete(key)
-    server.close()
+    with redis_limits(settings):
+        yield request.param
 
 
 def _run(target, *args) -> list:

@@ -19,7 +19,7 @@ from weasyprint.formatting_structure.boxes import TextBox
 from motcua.dossiers import forms_data as forms
 from motcua.dossiers import links, print_views, printing, services
 from motcua.dossiers.models import Channel, Dossier, DossierEvent
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, make_province, submit_to_desk
 from motcua.dossiers.tests.test_chains import chain_setup, finish_part  # noqa: F401 - fixture
 from motcua.dossiers.workflow import Action
 from motcua.org import services as org_services
@@ -344,17 +344,7 @@ def test_supplement_request_lists_what_is_missing_from_the_latest_request(
 
 def submit_by_post(province, when=MONDAY_9):
     """A postal dossier the justice desk has still to check."""
-    officer = province.officer("justice", R.DESK_OFFICER)
-    return services.submit(
-        procedure=province.procedure,
-        applicant=dict(APPLICANT),
-        channel=Channel.POST,
-        actor=None,
-        desk=officer.posts.get().desk,
-        performing_agency=province.justice,
-        documents=province.documents(),
-        received_at=when,
-    )
+    return submit_to_desk(province, Channel.POST, received_at=when)
 
 
 def test_refusal_form_gives_the_reasons_and_the_signer(client, province, rendered):
