@@ -159,7 +159,9 @@ def matching(dossiers, query: str):
             # table is read per row, even for a province's open dossiers.
             dossiers = dossiers.alias(applicant_words=Concat(Value(" "), "applicant_name_folded"))
             condition |= Q(applicant_words__contains=f" {folded}")
-        condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
+        if not numbers:
+            # An ID number or a phone names no procedure: the catalogue is not searched.
+            condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
     return dossiers.filter(condition)
 
 

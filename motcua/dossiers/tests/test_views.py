@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from motcua.dossiers import services
@@ -286,6 +287,12 @@ def test_queue_finds_a_dossier_by_applicant_name_id_number_or_phone(client, prov
     assert found(mine.code[-8:]) == {mine.code}  # part of the code
     assert found("an") == {mine.code}  # "An", the start of a word of the name
     assert found("guyen") == set()  # inside a word: not a match
+    # An ID number or a phone is looked up among the applicants, never in the catalogue.
+    with CaptureQueriesContext(connection) as captured:
+        assert found("035190001111") == {other.code}
+        assert found("0912345678") == {mine.code}
+    assert not [q for q in captured if "search_text" in q["sql"] or "cache" in q["sql"]]
+    assert found(province.procedure.name.split()[0]) >= {mine.code, other.code}  # a word
     # The name searched is kept on the dossier's row, folded, as its applicant's.
     assert Dossier.objects.get(pk=other.pk).applicant_name_folded == "tran thi binh"
 
