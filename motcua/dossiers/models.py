@@ -570,6 +570,11 @@ class DossierEvent(models.Model):
         verbose_name = _("dossier event")
         verbose_name_plural = _("dossier events")
         ordering = ["dossier", "at", "id"]
+        indexes = [
+            # A period's finishes and returns (stats.reconciliation: a leader's figure on
+            # every queue page, the reconciliation report) without reading the year's events.
+            models.Index(fields=["action", "at"], name="dossier_event_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
