@@ -207,7 +207,7 @@ def queue(request):
     rows = marked
     # The officer's own stale dossiers first, on the first page: one small query of their
     # own open dossiers (the assignee index), apart from the page's query.
-    stale = _own_stale(request.user, now) if page == 1 and position is None else []
+    stale = _own_stale(request.user, now, statuses) if page == 1 and position is None else []
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
@@ -307,7 +307,8 @@ STALE_FIELDS = (
 )
 
 
-def _own_stale(user, now):
+def _own_stale(user, now, statuses: dict):
+    """The officer's own stale dossiers, labelled with `statuses` (the page's translations)."""
     from motcua.stats import reconciliation
 
     mine = (
@@ -317,7 +318,6 @@ def _own_stale(user, now):
         .only(*STALE_FIELDS)  # what the block shows, as the page's rows (QUEUE_FIELDS)
     )
     stale = reconciliation.stale(mine, now, limit=STALE_SHOWN)
-    statuses = {value: str(label) for value, label in STATUS_CHOICES}
     for s in stale:
         s.dossier.status_label = statuses.get(s.dossier.status, s.dossier.status)
     return stale

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel
-from motcua.dossiers.tests.factories import APPLICANT, make_province
+from motcua.dossiers.tests.factories import APPLICANT, make_province, receive_at_counter
 from motcua.dossiers.workflow import Action
 from motcua.org.constants import Role
 
@@ -85,19 +85,7 @@ def test_equal_appointments_are_split_across_pages_without_repeating_one(
 ):
     # Received at the same instant: same appointment, the order of receipt breaks the tie.
     now = timezone.now()
-    officer = province.officer("justice", R.DESK_OFFICER)
-    same = [
-        services.receive(
-            procedure=province.procedure,
-            applicant=dict(APPLICANT),
-            channel=Channel.COUNTER,
-            actor=officer,
-            desk=officer.posts.get().desk,
-            documents=province.documents(),
-            received_at=now,
-        )
-        for _ in range(3)
-    ]
+    same = [receive_at_counter(province, received_at=now) for _ in range(3)]
     assert len({d.due_at for d in same}) == 1
     client.force_login(province.officer("justice", R.LEADER))
     first = client.get("/office/")
