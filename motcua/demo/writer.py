@@ -134,6 +134,8 @@ EVENT_COLUMNS = [
     "recorded_at",
     "late_entry",
 ]
+# An event's entry time, in `draft.events` (its columns after the dossier's).
+AT, RECORDED_AT = EVENT_COLUMNS.index("at") - 1, EVENT_COLUMNS.index("recorded_at") - 1
 REQUEST_COLUMNS = [
     "dossier_id",
     "after_receipt",
@@ -212,6 +214,9 @@ class BulkWriter(Replay):
             d.facts = self.facts(draft, documents[id(draft)], counts, seconds)
             # created_at: the first event; updated_at: the last (the simulated history).
             d.created_at, d.updated_at = draft.first, draft.last
+            d.last_entered_at = max(
+                (e[RECORDED_AT] or e[AT] for e in draft.events), default=None
+            )  # as services._event keeps it
             values = d.__dict__
             rows.append([values[c] for c in self.dossier_columns])
             events += [[d.pk, *event] for event in draft.events]

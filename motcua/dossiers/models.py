@@ -401,6 +401,11 @@ class Dossier(models.Model):
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When the last thing was entered on the dossier: its events' latest entry time (an
+    # event's `recorded_at`, else its `at`), kept by services._event. The work queue's stale
+    # block and the reconciliation report read it on the row instead of each open dossier's
+    # events.
+    last_entered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("dossier")

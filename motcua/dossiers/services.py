@@ -442,6 +442,7 @@ def _create(
     # The number last: the agency's counter stays locked from here until the commit. A
     # taken idempotency key fails the insert and rolls the whole transaction back (`receive`).
     dossier.code = next_code(agency, day)
+    _entered(dossier, now)  # its first event's, written with the row
     dossier.save(force_insert=True)
     dossier.all_documents = _attach(dossier, documents)
     chained = chain is not None and not submit_only
@@ -640,6 +641,8 @@ def act(
     dossier.status = move.after
     if move.finishes and not dossier.finished_at:
         dossier.finished_at = now  # refused, stopped or closed: processing ended here
+    recorded_at = recorded_at if at is not None and recorded_at != at else None
+    _entered(dossier, recorded_at or now)  # the event's, saved with the row
     dossier.save()
     _attach(dossier, documents)
     _event(
@@ -652,7 +655,7 @@ def act(
         comment=comment,
         step=dossier.current_step,
         data=extra or {},
-        recorded_at=recorded_at if at is not None and recorded_at != at else None,
+        recorded_at=recorded_at,
         late_entry=late_entry is not None,
     )
     if dossier.parent_id and move.after == Status.RESULT_READY:
@@ -1296,6 +1299,17 @@ HANDLERS = {
 }
 
 
+def _entered(dossier, entered: datetime, write: bool = False) -> None:
+    """Keep `dossier.last_entered_at` the latest entry time of its events. Callers about to
+    save the dossier set it first (`write` False), so that `_event` finds it current and
+    writes nothing more; otherwise `_event` updates the row."""
+    if dossier.last_entered_at is not None and dossier.last_entered_at >= entered:
+        return
+    dossier.last_entered_at = entered
+    if write:
+        Dossier.objects.filter(pk=dossier.pk).update(last_entered_at=entered)
+
+
 def _event(
     dossier,
     action,
@@ -1320,6 +1334,7 @@ def _event(
     if previous is not None and dossier.received_at and before in workflow.RUNNING:
         cal = calendar(dossier.performing_agency)
         used = int(cal.elapsed(max(previous.at, dossier.received_at), at).total_seconds())
+    _entered(dossier, recorded_at or at, write=True)
     event = DossierEvent.objects.create(
         dossier=dossier,
         at=at,

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from motcua.core.numbers import percent
-from motcua.dossiers.models import Dossier, DossierEvent, Timeliness, since_arrival
+from motcua.dossiers.models import Dossier, DossierEvent, Timeliness
 from motcua.dossiers.services import calendar, rule
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.models import Agency
@@ -225,19 +224,6 @@ def record_only(period, agency_ids) -> list[tuple[int, RecordOnly]]:
 # --- Stale dossiers ------------------------------------------------------------------------------
 
 
-def last_entry() -> Subquery:
-    """When the last thing was entered on a dossier: its latest event, by entry time (the
-    dossier FK index; one row per dossier; on PostgreSQL only the partitions of the years
-    since the dossier arrived)."""
-    entered = Coalesce("recorded_at", "at")
-    return Subquery(
-        DossierEvent.objects.filter(since_arrival(), dossier=OuterRef("pk"))
-        .annotate(entered=entered)
-        .order_by("-entered")
-        .values("entered")[:1]
-    )
-
-
 def stale_since(agency_id, now: datetime, days: int | None = None) -> datetime:
     """The latest instant at least `days` working days (the agency's calendar) before
     `now`: a dossier with nothing entered since is stale. Found by bisection, in whole
@@ -271,7 +257,7 @@ def stale(dossiers: QuerySet, now: datetime | None = None, limit: int | None = N
         return []
     candidates = (
         dossiers.filter(status__in=STALE_STATUSES)
-        .annotate(last_entry=last_entry())
+        .annotate(last_entry=F("last_entered_at"))  # kept on the row (services._event)
         .filter(last_entry__lte=now - timedelta(days=days - 1))
         .order_by("last_entry", "id")
     )

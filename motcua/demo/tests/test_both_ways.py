@@ -30,6 +30,7 @@ def snapshot(dossier) -> list[dict]:
     for d in [dossier, *dossier.parts.order_by("chain_position")]:
         row = model_to_dict(d, exclude=["id", "secret", "applicant", "parent"])
         row["created_at"], row["updated_at"] = d.created_at, d.updated_at
+        row["last_entered_at"] = d.last_entered_at  # the stale block's (not editable)
         row["facts"] = d.facts  # what it adds to the statistics' fact table
         row["parent"] = d.parent.code if d.parent_id else None
         row["applicant"] = model_to_dict(d.applicant, exclude=["id"])

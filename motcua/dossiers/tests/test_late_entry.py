@@ -96,6 +96,26 @@ def test_thursday_entered_monday_is_two_working_days_and_needs_a_reason(province
     assert d.timeliness == Timeliness.EARLY
 
 
+def test_the_dossier_keeps_when_its_last_entry_was_made(province):
+    """What the stale block reads (`Dossier.last_entered_at`): when something was last
+    entered, i.e. a late entry's recording time, never the earlier time it happened; and a
+    backdated entry does not move it back."""
+    received = at(2025, 3, 3, 9)
+    d = at_leader(province, received)
+    d.refresh_from_db()
+    assert d.last_entered_at == received + timedelta(hours=2)  # the last forward
+    d = finish(province, d, at(2025, 3, 6, 10), at(2025, 3, 10, 10), "Quên cập nhật")
+    d.refresh_from_db()
+    assert d.last_entered_at == at(2025, 3, 10, 10)  # entered Monday, happened Thursday
+    # Returned, dated (not recorded) before that entry: the latest entry stays Monday's.
+    desk = province.officer("justice", R.DESK_OFFICER)
+    d = services.act(d, A.RETURN_RESULT, desk, at=at(2025, 3, 7, 9))
+    d.refresh_from_db()
+    assert d.last_entered_at == at(2025, 3, 10, 10)
+    # The row says what the events say.
+    assert d.last_entered_at == max(e.recorded_at or e.at for e in d.events.all())
+
+
 def test_friday_afternoon_entered_monday_morning_is_within_one_working_day(province):
     # Fri 7 Mar 16:00 → Mon 10 Mar 9:00: 1.5 h + 1.5 h = 3 working hours.
     d = at_leader(province, at(2025, 3, 3, 9))
