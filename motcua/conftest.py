@@ -60,6 +60,17 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test():
+    """Django's default cache (each process's memory) keeps figures under agency codes and
+    months (the index's points, the leader's figure): a rolled-back test's must not answer
+    the next test, whose agencies have the same codes."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fact_openings_read_afresh():
     """Each test's database starts without the fact table's openings: read their extent
     again rather than the one a previous (rolled back) test left in this process."""

@@ -579,22 +579,32 @@ def build(agency: Agency | None, p: Period, crosswalk: bool = False) -> dict:
 def history(
     agency: Agency | None, p: Period, months: int = 12, crosswalk: bool = False
 ) -> list[dict]:
-    """Total points per month for the last `months` months of the period. With the
-    crosswalk every month counts the agencies of the map at the period's end, so the line
-    of a merged agency runs on through the change."""
-    scope = scope_of(agency, p, crosswalk)
-    rows = []
-    for start, end in core.months(p.start, p.end, months):
-        month = Period(start, end)
-        rows.append(
-            {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "month": f"{start:%m/%Y}",
-                "points": core.evaluate(counts(scope, month))["points"],
-            }
-        )
-    return rows
+    """Total points per month for the last `months` months of the period: each month's
+    stored or kept points where there are (`points`), else computed. With the crosswalk
+    every month counts the agencies of the map at the period's end, so the line of a merged
+    agency runs on through the change."""
+    from motcua.index766 import points
+
+    spans = core.months(p.start, p.end, months)
+    scope: list = []  # what is counted, found once and only if a month is computed
+
+    def compute(start: date, end: date) -> Decimal:
+        if not scope:
+            scope.append(scope_of(agency, p, crosswalk))
+        return core.evaluate(counts(scope[0], Period(start, end)))["points"]
+
+    walked_on = p.end if crosswalk and agency is not None else None
+    code = points.PROVINCE if agency is None else agency.code
+    values = points.months(spans, code, compute, walked_on=walked_on, today=timezone.localdate())
+    return [
+        {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "month": f"{start:%m/%Y}",
+            "points": value,
+        }
+        for (start, end), value in zip(spans, values, strict=True)
+    ]
 
 
 def drilldown(

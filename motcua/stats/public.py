@@ -13,14 +13,14 @@ The index costs a handful of queries and a pass over the finished dossiers per a
    (`stats.scheduled`, `MonthlyReport` kind index766), the scores are read from them: one
    query for every agency and the province (only the `points` key of the stored JSON), the
    same numbers the supervisors and leaders were sent.
-2. **Else live, cached.** A score not stored (a month before the reports existed, the
+2. **Else live, kept.** A score not stored (a month before the reports existed, the
    current month, an agency created since) is computed with `indicators.build` and kept in
-   Django's cache (`CACHES["default"]`) under the month and the agency's code: for
-   `LIVE_TTL_DONE` seconds for a finished month, `LIVE_TTL_OPEN` for a month not over. One
-   `get_many` reads them all, so a warm page costs the 06a's three queries and one more.
-   The first visit of an unstored month pays the full price once per cache lifetime (a
-   bounded set of keys: 1,200 months × the agencies), and gets cheaper as `build` moves onto
-   the fact table.
+   Django's cache as `index766.points` keeps the history line's (the same keys, so either
+   page warms the other): `points.LIVE_TTL_DONE` seconds for a finished month,
+   `points.LIVE_TTL_OPEN` for a month not over. One `get_many` reads them all, so a warm
+   page costs the 06a's three queries and one more. The first visit of an unstored month
+   pays the full price once per cache lifetime (a bounded set of keys: 1,200 months × the
+   agencies).
 
 The page reads neither the user nor the session, so the same address always shows the same
 numbers (docs/statistics.md).
@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
 from django import forms
 from django.core.cache import cache
@@ -41,17 +40,14 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.numbers import format_vn, percent
 from motcua.core.replica import reads_from_replica
-from motcua.index766 import indicators
+from motcua.index766 import indicators, points
+from motcua.index766.points import PROVINCE
 from motcua.org.constants import Level
 from motcua.org.models import Agency
 from motcua.stats import form06a, queries
 from motcua.stats.forms import FIRST_YEAR, LAST_YEAR
-from motcua.stats.models import MonthlyReport, ReportKind
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
-PROVINCE = ""  # the province's scope, as in MonthlyReport
-LIVE_TTL_DONE = 6 * 3600  # a live score of a finished month (late records may still come)
-LIVE_TTL_OPEN = 10 * 60  # a live score of a month not over
 
 
 def last_complete_month(today: date | None = None) -> date:
@@ -62,8 +58,7 @@ def last_complete_month(today: date | None = None) -> date:
 
 def month_period(first: date) -> tuple[date, date]:
     """The first and last day of the month starting on `first`."""
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
+    return first, points.month_end(first)
 
 
 class PublicFilterForm(forms.Form):
@@ -119,31 +114,21 @@ def _points_text(value) -> str:
         return "–"
 
 
-def _cache_key(first: date, scope: str) -> str:
-    return f"motcua.stats.public.index766:{first:%Y-%m}:{quote(scope, safe='')}"
-
-
-def stored_scores(first: date) -> dict[str, str]:
-    """The stored scores of the month: {scope: points} (scope "" is the province)."""
-    rows = MonthlyReport.objects.filter(month=first, kind=ReportKind.INDEX766)
-    return {scope: points for scope, points in rows.values_list("scope", "data__points")}
-
-
 def index_scores(first: date, codes: list[str], today: date | None = None) -> dict[str, str]:
     """The QĐ 766 score of the month for the province ("") and each agency code, as text:
-    stored when the month's reports are, else computed and cached (module docstring)."""
+    stored when the month's reports are, else computed and kept (module docstring)."""
     start, end = month_period(first)
     today = today or timezone.localdate()
     scopes = [PROVINCE, *codes]
-    found = stored_scores(first) if end < today else {}
-    scores = {scope: found[scope] for scope in scopes if scope in found}
+    found = points.stored([first], scopes) if end < today else {}
+    scores = {scope: found[(first, scope)] for scope in scopes if (first, scope) in found}
     missing = [scope for scope in scopes if scope not in scores]
     if missing:
-        cached = cache.get_many([_cache_key(first, scope) for scope in missing])
+        kept = cache.get_many([points.cache_key(start, end, scope) for scope in missing])
         for scope in missing:
-            key = _cache_key(first, scope)
-            if key in cached:
-                scores[scope] = cached[key]
+            key = points.cache_key(start, end, scope)
+            if key in kept:
+                scores[scope] = kept[key]
         missing = [scope for scope in missing if scope not in scores]
     if missing:
         period = indicators.Period(start, end)
@@ -152,11 +137,10 @@ def index_scores(first: date, codes: list[str], today: date | None = None) -> di
         for scope in missing:
             if scope and scope not in agencies:
                 continue
-            points = str(indicators.build(agencies.get(scope), period)["points"])
-            scores[scope] = computed[_cache_key(first, scope)] = points
-        timeout = LIVE_TTL_DONE if end < today else LIVE_TTL_OPEN
-        cache.set_many(computed, timeout=timeout)
-    return {scope: _points_text(points) for scope, points in scores.items()}
+            value = str(indicators.build(agencies.get(scope), period)["points"])
+            scores[scope] = computed[points.cache_key(start, end, scope)] = value
+        cache.set_many(computed, timeout=points.timeout(end, today))
+    return {scope: _points_text(value) for scope, value in scores.items()}
 
 
 def province_index(start: date, end: date) -> str:
