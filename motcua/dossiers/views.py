@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
@@ -323,9 +324,14 @@ def _own_stale(user, now, statuses: dict):
     return stale
 
 
+DISCIPLINE_KEPT_SECONDS = 300
+
+
 def _discipline(user):
     """For a leader: the unit's share of this month's finishes and returns entered in time
-    (docs/reconciliation.md); None for other roles."""
+    (docs/reconciliation.md); None for other roles. A month's figure over the unit's events,
+    kept for DISCIPLINE_KEPT_SECONDS per unit and month in Django's cache: the queue is
+    opened all day, the figure moves slowly, and the reconciliation report counts it live."""
     from motcua.stats import reconciliation
     from motcua.stats.forms import default_period
     from motcua.stats.queries import Period
@@ -334,8 +340,13 @@ def _discipline(user):
     if not units:
         return None
     start, end = default_period()
+    key = f"motcua.queue.discipline:{start}:{end}:{','.join(map(str, units))}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = (reconciliation.discipline(Period(start, end), frozenset(units)),)
+        cache.set(key, kept, timeout=DISCIPLINE_KEPT_SECONDS)
     return {
-        "value": reconciliation.discipline(Period(start, end), frozenset(units)),
+        "value": kept[0],
         "start": start,
         "end": end,
         "query": f"from={start.isoformat()}&to={end.isoformat()}",

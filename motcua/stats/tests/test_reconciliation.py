@@ -10,7 +10,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from motcua.catalog.tests.factories import make_procedure
@@ -338,6 +340,25 @@ def test_the_leader_sees_the_units_discipline_figure(client, scenario, monkeypat
     )
     health = login(client, scenario, "health", R.LEADER).get("/office/")
     assert health.context["discipline"]["value"] is None  # nothing finished there in March
+
+
+def test_the_leaders_figure_is_counted_once_then_kept(client, scenario, monkeypatch):
+    monkeypatch.setattr(
+        "motcua.stats.forms.default_period", lambda: (date(2025, 3, 1), date(2025, 3, 31))
+    )
+    leader = login(client, scenario, "justice", R.LEADER)
+
+    def counted(response_queries) -> bool:  # the figure's count of late entries
+        return any("late_entry" in q["sql"] for q in response_queries)
+
+    with CaptureQueriesContext(connection) as first:
+        assert leader.get("/office/").context["discipline"]["value"] == Decimal("40.00")
+    with CaptureQueriesContext(connection) as again:
+        assert leader.get("/office/").context["discipline"]["value"] == Decimal("40.00")
+    assert counted(first.captured_queries) and not counted(again.captured_queries)
+    # Another unit's leader gets their own unit's figure, not the one kept.
+    health = login(client, scenario, "health", R.LEADER).get("/office/")
+    assert health.context["discipline"]["value"] is None
 
 
 def test_discipline_over_agencies_together(scenario):
