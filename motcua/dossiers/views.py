@@ -5,6 +5,9 @@ Every view asks `permissions` what the user may see and do; every change goes th
 `services`. The queue is one query per page (no COUNT, no per-row permission check).
 """
 
+from hashlib import sha256
+from urllib.parse import quote
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +17,9 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +28,7 @@ from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import search
 from motcua.core import audit
+from motcua.core.numbers import format_vn
 from motcua.core.text import fold
 from motcua.dossiers import keyset, permissions, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
@@ -32,9 +38,11 @@ from motcua.dossiers.workflow import OPEN, Action, Status
 from motcua.org.constants import Role
 from motcua.org.models import Agency, Desk, User
 from motcua.postal import services as postal_services
+from motcua.postal.templatetags.postal_tags import postal_mark
 from motcua.worktime import calendars, core
 
 PAGE_SIZE = 50
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what `reverse` leaves unquoted in a path
 MAX_PAGE = 10_000
 FIELD_MESSAGES = {
     "required": gettext_lazy("This field is required."),
@@ -129,15 +137,47 @@ class QueueFilter(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
 
+SEARCH_IDS_MAX = 200  # ids listed in the page's query; more are left to a subquery
+
+
+def _ids(queryset) -> list | None:
+    """The primary keys of `queryset` when there are few (a condition an index answers:
+    PostgreSQL combines such conditions with the trigram indexes' bitmaps), else None."""
+    ids = list(queryset.values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
+    return ids if len(ids) <= SEARCH_IDS_MAX else None
+
+
+def _ids_or_subquery(queryset):
+    ids = _ids(queryset)
+    return queryset.values("pk") if ids is None else ids
+
+
+def _procedures_named(query: str):
+    """The procedures the catalogue search finds for `query`: their ids, kept in this
+    process for the catalogue's generation (catalog/cache.py: officers type the same words
+    all day), or the search as a subquery when it finds many."""
+    from motcua.catalog import cache as catalogue_cache
+
+    def found():
+        return search(Procedure.objects.all(), query)
+
+    key = f"queue-search:{sha256(fold(query).encode()).hexdigest()}"
+    ids = catalogue_cache.kept(key, lambda: (_ids(found()),))[0]
+    return found().values("pk") if ids is None else ids
+
+
 def matching(dossiers, query: str):
     """Dossiers whose code, applicant's ID number, phone or name (folded, from the start of
     a word), or procedure match the officer's search.
 
-    One condition per row of the officer's open dossiers, each cheap at a million dossiers:
-    an ID number or phone finds its few applicants through their indexes first (a hashed
-    set of ids); a name is checked on the row itself (the applicant's folded name is kept
-    on the dossier), never by reading every applicant whose name starts so; a search
-    holding a digit is no name."""
+    Each condition is one an index answers on PostgreSQL, so a search that finds few
+    dossiers reads few (a name or a word that finds many is read in the queue's order and
+    stops at the page): the code and the name through trigram indexes on the open dossiers
+    (migration 0014), the applicants found by ID number or phone and the procedures found
+    by the catalogue search as lists of ids, read first (the procedures kept per
+    catalogue generation). The name is the dossier's own column (Dossier.
+    applicant_name_folded): no other table is read per row. A search holding a digit is no
+    name; an ID number or a phone names no procedure."""
     from motcua.dossiers.models import Applicant
     from motcua.dossiers.validation import normalise_phone
 
@@ -152,17 +192,16 @@ def matching(dossiers, query: str):
     if phone:
         numbers |= Q(phone=phone)
     if numbers:
-        condition |= Q(applicant__in=Applicant.objects.filter(numbers).values("pk"))
+        condition |= Q(applicant__in=_ids_or_subquery(Applicant.objects.filter(numbers)))
     if folded:
         if not any(c.isdigit() for c in folded):
             # " " + the name holds " word": the name starts with it or a later word does.
-            # The name is on the dossier's own row (Dossier.applicant_name_folded): no other
-            # table is read per row, even for a province's open dossiers.
             dossiers = dossiers.alias(applicant_words=Concat(Value(" "), "applicant_name_folded"))
             condition |= Q(applicant_words__contains=f" {folded}")
         if not numbers:
-            # An ID number or a phone names no procedure: the catalogue is not searched.
-            condition |= Q(procedure__in=search(Procedure.objects.all(), q).values("pk"))
+            procedures = _procedures_named(q)
+            if not isinstance(procedures, list) or procedures:
+                condition |= Q(procedure__in=procedures)
     return dossiers.filter(condition)
 
 
@@ -228,6 +267,8 @@ def queue(request):
         prev_url = page_url(page - 1, before=keyset.key(sort, rows[0][0])) if back else page_url(1)
     if has_next and rows and page < MAX_PAGE:
         next_url = page_url(page + 1, after=keyset.key(sort, rows[-1][0]))
+    stale_ids = {s.dossier.pk for s in stale}
+    stop_ids = services.pending_stop_ids([d for d, _u in rows])
     return render(
         request,
         # htmx (the filters) asks for the rows only; a page link or a reload gets the page.
@@ -243,12 +284,87 @@ def queue(request):
             "cursor_refused": refused,
             "now": now,
             "stale": stale,
-            "stale_ids": {s.dossier.pk for s in stale},
-            "stop_ids": services.pending_stop_ids([d for d, _u in rows]),
+            "lines": _lines(rows, stale_ids, stop_ids),
+            "stale_lines": _stale_lines(stale),
             "stale_days": services.rule("STALE_WORKING_DAYS"),
             "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
         },
     )
+
+
+# --- The rows as drawn -------------------------------------------------------------------------
+# Each row's cells are worked out here, once, as plain values (a dict: the template's fastest
+# lookup), so the row template only places them: the links, dates and conditions of fifty
+# rows and twenty stale ones were most of the page's rendering (docs/performance.md).
+
+
+def _when(value, year: bool = True) -> str:
+    """As the `date` filter's "H:i d/m/Y" ("H:i d/m" without the year), in local time."""
+    if value is None:
+        return ""
+    try:
+        t = timezone.localtime(value)
+    except (OverflowError, ValueError):  # at the calendar's end: shown as stored
+        t = value
+    text = f"{t.hour:02d}:{t.minute:02d} {t.day:02d}/{t.month:02d}"
+    return f"{text}/{t.year:04d}" if year else text
+
+
+def _detail_url():
+    """The dossier page's address for a code: the pattern reversed once per request."""
+    marker = "motcua-code"
+    pattern = reverse("dossiers:detail", args=[marker])
+    return lambda code: pattern.replace(marker, quote(code, safe=URL_SAFE))
+
+
+def _lines(rows, stale_ids: set, stop_ids: set) -> list[dict]:
+    url = _detail_url()
+    lines = []
+    for d, colour in rows:
+        check = d.status == Status.SUBMITTED
+        appointment = _when(d.check_due_at if check else d.due_at) or "–"
+        late_risk = colour in ("due-soon", "overdue") and not d.apologised_at
+        lines.append(
+            {
+                "urgency": colour,
+                "pill": d.urgency_label,
+                "url": url(d.code),
+                "code": d.code,
+                "postal": postal_mark(d),
+                "stop": d.pk in stop_ids,
+                "procedure": d.procedure.name,
+                "applicant": d.applicant.full_name,
+                "status": d.status_label,
+                "step": d.current_step.name if d.current_step_id else "",
+                "agency": d.current_agency.name,
+                "assignee": str(d.assignee) if d.assignee_id else "",
+                "check": check,
+                "appointment": appointment,
+                "stale": d.pk in stale_ids,
+                "transfer": _when(d.transfer_due_at, year=False)
+                if d.status == Status.RECEIVED
+                else "",
+                "apology": late_risk and d.status in (Status.RECEIVED, Status.PROCESSING),
+            }
+        )
+    return lines
+
+
+def _stale_lines(stale) -> list[dict]:
+    url = _detail_url()
+    return [
+        {
+            "url": url(s.dossier.code),
+            "code": s.dossier.code,
+            "procedure": s.dossier.procedure.name,
+            "applicant": s.dossier.applicant.full_name,
+            "status": s.dossier.status_label,
+            "step": s.dossier.current_step.name if s.dossier.current_step_id else "",
+            "last_entry": _when(s.last_entry),
+            "days": format_vn(s.days),
+        }
+        for s in stale
+    ]
 
 
 def _page_of(dossiers, sort, page: int, params):

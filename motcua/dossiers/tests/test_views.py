@@ -3,11 +3,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier
-from motcua.dossiers.tests.factories import APPLICANT, desk_form, make_province
+from motcua.dossiers.tests.factories import APPLICANT, desk_form, make_province, submit_to_desk
 from motcua.dossiers.views import mask_name
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
@@ -66,6 +67,49 @@ def test_queue_rows_show_what_they_show_without_a_query_per_row(
     assert province.justice.name in html
     assert "Quá hạn" in html  # the urgency pill, in Vietnamese
     assert "Đã tiếp nhận" in html or "Đang xử lý" in html  # the status label
+
+
+def _cells(html: str, code: str) -> str:
+    """The text of the queue row whose first cell links to `code`."""
+    start = html.index(f">{code}</a>")
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+
+def test_queue_rows_say_the_appointment_the_transfer_and_the_apology(client, province):
+    """What a row shows, as the desk reads it: its dossier's page; the appointment as
+    "H:i d/m/Y" local time; for a dossier received and not yet passed on, when it must be
+    transferred ("H:i d/m"); for an overdue one not apologised for, that an apology is
+    needed; for an online one not yet checked, the desk's check deadline."""
+    late = receive(province, when=timezone.now() - timedelta(days=30))
+    online = submit_to_desk(province, Channel.ONLINE)
+    client.force_login(province.officer("justice", R.DESK_OFFICER))
+    html = client.get("/office/").content.decode()
+
+    def local(value, fmt="%H:%M %d/%m/%Y"):
+        return timezone.localtime(value).strftime(fmt)
+
+    row = _cells(html, late.code)
+    assert f'href="/office/dossiers/{late.code}/"' in row
+    assert local(late.due_at) in row
+    assert 'class="pill overdue"' in row
+    with translation.override("vi"):
+        assert f"{gettext('Apology needed if late')}</span>" in row
+        assert f"{gettext('Transfer by')} {local(late.transfer_due_at, '%H:%M %d/%m')}<" in row
+        row = _cells(html, online.code)
+        assert f"{gettext('Check by')} {local(online.check_due_at)}" in row
+        assert gettext("Apology needed if late") not in row
+    # Apologised for: no more warning.
+    services.act(
+        late,
+        Action.APOLOGISE,
+        province.officer("justice", R.LEADER),
+        new_due_at=timezone.now() + timedelta(days=3),
+        comment="Hồ sơ phức tạp",
+        reason="Phát hiện muộn",
+    )
+    html = client.get("/office/").content.decode()
+    with translation.override("vi"):
+        assert gettext("Apology needed if late") not in _cells(html, late.code)
 
 
 def test_queue_colours_by_urgency(client, province):
@@ -306,6 +350,19 @@ def test_the_migration_gives_existing_dossiers_their_applicants_folded_name(prov
     with connection.cursor() as cursor:
         cursor.execute(fill)
     assert Dossier.objects.get(pk=d.pk).applicant_name_folded == "nguyen van an"
+
+
+def test_the_migration_gives_existing_dossiers_their_last_entry(province):
+    from importlib import import_module
+
+    fill = import_module("motcua.dossiers.migrations.0013_dossier_last_entered_at").FILL
+    d = receive(province)
+    d = services.act(d, Action.FORWARD, province.officer("justice", R.DESK_OFFICER))
+    last = max(e.recorded_at or e.at for e in d.events.all())
+    Dossier.objects.filter(pk=d.pk).update(last_entered_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert Dossier.objects.get(pk=d.pk).last_entered_at == last
 
 
 def test_queue_refuses_hostile_pages_without_an_error(client, province):
