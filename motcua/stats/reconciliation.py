@@ -224,12 +224,32 @@ def record_only(period, agency_ids) -> list[tuple[int, RecordOnly]]:
 # --- Stale dossiers ------------------------------------------------------------------------------
 
 
+_cutoffs: dict = {}  # (agency id, days, minute) -> (calendar, instant): stale_since's
+CUTOFFS_KEPT = 1000
+
+
 def stale_since(agency_id, now: datetime, days: int | None = None) -> datetime:
     """The latest instant at least `days` working days (the agency's calendar) before
-    `now`: a dossier with nothing entered since is stale. Found by bisection, in whole
-    seconds back from `now`, on the calendar's elapsed working time."""
+    `now`, to the minute (`now` taken at the start of its minute): a dossier with nothing
+    entered since is stale. Found by bisection, in whole seconds back, on the calendar's
+    elapsed working time, once per agency and minute in this process (the queue's stale
+    block asks on every page; a changed calendar is a new object, so never answered
+    from an old one)."""
     days = rule("STALE_WORKING_DAYS") if days is None else days
     cal = calendar(agency_id)
+    now = now.replace(second=0, microsecond=0)
+    key = (agency_id, days, now)
+    kept = _cutoffs.get(key)
+    if kept is not None and kept[0] is cal:
+        return kept[1]
+    if len(_cutoffs) >= CUTOFFS_KEPT:
+        _cutoffs.clear()
+    instant = _stale_since(cal, now, days)
+    _cutoffs[key] = (cal, instant)
+    return instant
+
+
+def _stale_since(cal, now: datetime, days: int) -> datetime:
     need = cal.hours.day * days
     enough = (7 * days + 30) * 86400  # seconds back: far enough, unless a long holiday
     while cal.elapsed(now - timedelta(seconds=enough), now) < need:

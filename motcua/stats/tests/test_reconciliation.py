@@ -219,6 +219,15 @@ def test_stale_by_hand_on_the_calendar(scenario):
     assert reconciliation.stale_since(None, at(2025, 3, 12, 10), 3) == at(2025, 3, 7, 10)
 
 
+def test_stale_is_judged_to_the_minute(scenario):
+    """The cutoff is worked out once a minute per agency: within Thu 6 Mar 11:29 the
+    dossier is not stale yet, from 11:30:00 it is, whatever the seconds."""
+    j4 = Dossier.objects.filter(pk=scenario.d["j4"].pk)
+    assert reconciliation.stale(j4, now=at(2025, 3, 6, 11, 29) + timedelta(seconds=59)) == []
+    assert len(reconciliation.stale(j4, now=at(2025, 3, 6, 11, 30) + timedelta(seconds=1))) == 1
+    assert len(reconciliation.stale(j4, now=at(2025, 3, 6, 11, 30))) == 1
+
+
 @override_settings(MOTCUA={"STALE_WORKING_DAYS": 10})
 def test_the_stale_threshold_is_a_setting(scenario):
     j4 = Dossier.objects.filter(pk=scenario.d["j4"].pk)
