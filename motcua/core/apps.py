@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from motcua.core import pgloaders
-        from motcua.core import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from motcua.core import (
+            pgloaders,
+            signals,  # noqa: F401  (connects the sign-in audit receivers)
+        )
 
         connection_created.connect(pgloaders.use_c_loaders, dispatch_uid="motcua.core.pgloaders")

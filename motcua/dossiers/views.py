@@ -96,26 +96,46 @@ SORTS = {  # the queue's orders, NULLs last, the id breaking ties (keyset.Sort)
 }
 
 
-# What the queue's rows show, and nothing else (the page's query reads these columns only:
-# compiling, fetching and building the rest was a good part of a page). A column the
-# template or the pager reads must be here, or each row would cost a query.
-QUEUE_FIELDS = (
-    "code",
-    "status",
-    "channel",
-    "submitted_at",
-    "check_due_at",
-    "received_at",
-    "transfer_due_at",
-    "due_at",
-    "apologised_at",
-    "procedure__name",
-    "applicant__full_name",
-    "current_agency__name",
-    "current_step__name",
-    "assignee__full_name",
-    "assignee__username",
-)
+# What the queue's rows show, and nothing else: each row's attribute and the column of the
+# page's one query it comes from. Read as plain values (no model instances: building six of
+# them per row, with their related-object caches, was a good part of a page at a million
+# dossiers). A value the template, the pager or the marks read must be here.
+ROW_COLUMNS = {
+    "pk": "pk",
+    "code": "code",
+    "status": "status",
+    "channel": "channel",
+    "submitted_at": "submitted_at",
+    "check_due_at": "check_due_at",
+    "received_at": "received_at",
+    "transfer_due_at": "transfer_due_at",
+    "due_at": "due_at",
+    "apologised_at": "apologised_at",
+    "procedure_name": "procedure__name",
+    "applicant_name": "applicant__full_name",
+    "agency_name": "current_agency__name",
+    "step_name": "current_step__name",
+    "assignee_name": "assignee__full_name",
+    "assignee_username": "assignee__username",
+    "stop_asked": "stop_asked",  # services.stop_request_exists
+    "postal_latest": "postal_latest",  # postal.services.queue_annotations
+}
+
+
+class QueueRow:
+    """One row of the queue: the values of ROW_COLUMNS as attributes, and the labels the
+    view sets (`status_label`, `urgency_label`)."""
+
+    __slots__ = (*ROW_COLUMNS, "status_label", "urgency_label")
+
+    def __init__(self, values):
+        for name, value in zip(ROW_COLUMNS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def assignee(self) -> str:
+        """As `str(user)`: the full name, else the user name ("" when none is assigned)."""
+        return self.assignee_name or self.assignee_username or ""
 
 
 class QueueFilter(forms.Form):
@@ -332,12 +352,12 @@ def _lines(rows, stale_ids: set, stop_ids: set) -> list[dict]:
                 "code": d.code,
                 "postal": postal_mark(d),
                 "stop": d.pk in stop_ids,
-                "procedure": d.procedure.name,
-                "applicant": d.applicant.full_name,
+                "procedure": d.procedure_name,
+                "applicant": d.applicant_name,
                 "status": d.status_label,
-                "step": d.current_step.name if d.current_step_id else "",
-                "agency": d.current_agency.name,
-                "assignee": str(d.assignee) if d.assignee_id else "",
+                "step": d.step_name or "",
+                "agency": d.agency_name,
+                "assignee": d.assignee,
                 "check": check,
                 "appointment": appointment,
                 "stale": d.pk in stale_ids,
@@ -395,7 +415,7 @@ def _page_of(dossiers, sort, page: int, params):
     return (max(page, 2) if more else 1), rows, more, True, position, False
 
 
-def _rows(dossiers, order, start: int, stop: int) -> list[Dossier]:
+def _rows(dossiers, order, start: int, stop: int) -> list[QueueRow]:
     """The page's rows, in one query: the ids of the page chosen among the dossiers alone
     (an index walk or a sort of the officer's open dossiers, bounded), then those rows with
     what the page shows (procedure, applicant, agency, step, assignee, the stop and postal
@@ -404,13 +424,12 @@ def _rows(dossiers, order, start: int, stop: int) -> list[Dossier]:
     page = dossiers.order_by(*order).values("pk")[start:stop]
     rows = (
         Dossier.objects.filter(pk__in=page)
-        .select_related("procedure", "applicant", "current_agency", "current_step", "assignee")
-        .only(*QUEUE_FIELDS)
         .annotate(stop_asked=services.stop_request_exists())  # the mark, in the page's query
         .annotate(**postal_services.queue_annotations())  # the postal mark and tracking
         .order_by(*order)
+        .values_list(*ROW_COLUMNS.values())
     )
-    return list(rows)
+    return [QueueRow(values) for values in rows]
 
 
 STALE_SHOWN = 20
@@ -432,7 +451,7 @@ def _own_stale(user, now, statuses: dict):
         permissions.visible_dossiers(user)
         .filter(assignee=user)
         .select_related("procedure", "applicant", "current_step")
-        .only(*STALE_FIELDS)  # what the block shows, as the page's rows (QUEUE_FIELDS)
+        .only(*STALE_FIELDS)  # what the block shows, as the page's rows (ROW_COLUMNS)
     )
     stale = reconciliation.stale(mine, now, limit=STALE_SHOWN)
     for s in stale:

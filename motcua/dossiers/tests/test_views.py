@@ -50,7 +50,7 @@ def test_queue_shows_only_own_agency_dossiers_one_query_for_the_page(
 def test_queue_rows_show_what_they_show_without_a_query_per_row(
     client, province, django_assert_max_num_queries
 ):
-    """The page reads only the columns its rows show (views.QUEUE_FIELDS): the procedure,
+    """The page reads only the columns its rows show (views.ROW_COLUMNS): the procedure,
     applicant, agency, step, assignee and labels all come from the page's one query."""
     desk = province.officer("justice", R.DESK_OFFICER)
     made = [receive(province, when=timezone.now() - timedelta(days=40 - i)) for i in range(4)]
