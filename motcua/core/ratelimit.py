@@ -3,17 +3,19 @@
 `attempt(scope, key, rate)` adds one attempt and returns the count in the current window
 (this one included); `exceeded` says it is over the rate, `retry_after(now)` how many seconds
 remain until the window ends (for the HTTP `Retry-After` header). `forgive(counted)` takes an
-attempt back: the public lookup counts an attempt before checking the password, so that
-parallel requests cannot all pass a check made before any of them is counted, and forgives
-the right one, so that only wrong passwords add up.
+attempt back. `judge_all(attempts, failed)` is what the public lookup calls once it has
+compared the password, before it answers: refused when a counter is at its rate, else only a
+wrong password counted; checking and counting are one atomic step, so parallel requests
+cannot all pass a check made before any of them is counted.
 
 The counters live in `settings.LIMITS_CACHE` (a database table, or Redis: see settings.py);
 both count atomically. In the database: `cache.add` then `cache.incr` (core/cache.py);
 `attempt_all` and `forgive_all` count and take back several counters in one transaction that
 does not wait for the disk (`_together`; the commits were most of the public lookup's time,
 docs/performance.md). In Redis: one script per call, run atomically by the server, for all
-the counters of a request (`_redis_attempt`, `_redis_forgive`): one round trip to count,
-one to take back, where Django's cache calls take two to four per counter. The keys and the
+the counters of a request (`_redis_attempt`, `_redis_forgive`, and `judge_all`'s, which
+checks and counts in one round trip), where Django's cache calls take two to four per
+counter. The keys and the
 stored numbers are the cache's own (`cache.make_key`, plain integers), so `cache.get` reads
 them. Keys are stored as a keyed hash, so neither store holds an address or a dossier code in
 clear.
@@ -95,6 +97,30 @@ for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
 end
 return 0
+"""
+
+
+# Redis, after the password was compared: a counter already at its limit refuses (and counts
+# the refused attempt, so that the first refusal of a window is seen once); else a wrong
+# password is counted on every counter and a right one on none. ARGV: limit and timeout per
+# key, then 1 for a wrong password.
+_JUDGE = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = tonumber(redis.call('GET', key) or '0')
+  if counts[i] >= tonumber(ARGV[2 * i - 1]) then
+    redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
+    counts[i] = redis.call('INCR', key)
+    return counts
+  end
+end
+if ARGV[#ARGV] == '1' then
+  for i, key in ipairs(KEYS) do
+    redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
+    counts[i] = redis.call('INCR', key)
+  end
+end
+return counts
 """
 
 
@@ -201,6 +227,40 @@ def attempt_all(attempts, now: float | None = None) -> list[Counted]:
     except Exception as exc:  # the commit itself
         log.error("rate-limit counters unavailable: %s", type(exc).__name__)
         raise Unavailable("commit") from exc
+    return counted
+
+
+def judge_all(attempts, failed: bool, now: float | None = None) -> list[Counted]:
+    """For each (scope, key, rate), once the secret has been compared: `exceeded` on the
+    first counter already at its rate (the attempt is refused, whatever the secret was);
+    else a failed attempt is counted on every counter, a successful one on none. The answer
+    may be shown only when nothing is exceeded.
+
+    The guarantee is `attempt_all`'s: no more than the rate's wrong guesses are ever
+    answered, parallel requests included, because checking and counting are one atomic
+    step. In Redis that step is one script, one round trip (`attempt_all` then
+    `forgive_all` were two); in the database it is `attempt_all`, then `forgive_all` for a
+    success. Compared first, a refused attempt has read the database: a cheap read the
+    rate bounds."""
+    now = time.time() if now is None else now
+    try:
+        cache = _cache()
+        client = _redis(cache)
+        if client is not None:
+            planned = [_plan(*one, now) for one in attempts]
+            keys = [cache.make_and_validate_key(name) for name, *_ in planned]
+            args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
+            counts = client.eval(_JUDGE, len(keys), *keys, *args, 1 if failed else 0)
+            return [
+                Counted(name, int(count), rate, window_ends)
+                for (name, rate, window_ends, _), count in zip(planned, counts, strict=False)
+            ]
+    except Exception as exc:  # the client's errors: connection refused, timeout, …
+        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+        raise Unavailable("redis") from exc
+    counted = attempt_all(attempts, now)
+    if not failed and not any(one.exceeded for one in counted):
+        forgive_all(counted)
     return counted
 
 

@@ -305,9 +305,12 @@ def _check(request, code: str):
     code = normal_code(form.cleaned_data["code"])
     secret = normal_secret(form.cleaned_data["secret"])
     per_client, per_code = limits()
-    try:  # both counted with one commit, before the password is checked
-        counted = ratelimit.attempt_all(
-            [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)]
+    dossier = find(code)
+    right = password_matches(dossier, secret)
+    try:  # refused at the limit, else a wrong password counted: one atomic step (ratelimit)
+        counted = ratelimit.judge_all(
+            [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)],
+            failed=not right,
         )
     except ratelimit.Unavailable:
         response = _form(request, form, status=503, unavailable=True)
@@ -316,9 +319,7 @@ def _check(request, code: str):
     for counter, scope in zip(counted, ("client", "code"), strict=False):
         if counter.exceeded:
             return _limited(request, form, counter, scope)
-    dossier = find(code)
-    if password_matches(dossier, secret):
-        ratelimit.forgive_all(counted)
+    if right:
         return _show(request, dossier)
     # Never the password; the code as typed (bounded) and the address, as for a failed sign-in.
     audit.refused(None, "dossier.lookup", dossier, code=code[:CODE_MAX], address=client_ip(request))

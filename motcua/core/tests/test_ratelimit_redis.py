@@ -118,3 +118,36 @@ def test_the_lookup_over_redis_limits_wrong_passwords_and_reads_the_database_onc
     # The code's 10 wrong ones; the attacker's 13, counted before each password was checked
     # (so the right one too, refused); the citizen's right ones taken back.
     assert sorted(v for v in stored(prefix).values() if v) == [10, 13]
+
+
+@pytest.mark.django_db
+def test_a_lookup_asks_redis_once_and_a_right_password_leaves_no_count(prefix, monkeypatch):
+    province = make_province()
+    dossier = receive_at_counter(province)
+    sent = []
+    original = redis.Redis.execute_command
+
+    def execute_command(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    client = Client()
+    post = {"code": dossier.code, "secret": dossier.secret}
+    assert client.post("/lookup/", post, REMOTE_ADDR=CITIZEN).status_code == 200
+    assert sent == ["EVAL"] and stored(prefix) == {}  # checked, nothing counted
+    sent.clear()
+    wrong = {**post, "secret": "WRONG001"}
+    assert client.post("/lookup/", wrong, REMOTE_ADDR=CITIZEN).status_code == 200
+    assert sent == ["EVAL"] and sorted(stored(prefix).values()) == [1, 1]
+
+
+def test_judged_at_the_limit_even_the_right_secret_is_refused(prefix):
+    rate = ratelimit.Rate(attempts=2, seconds=900)
+    now = time.time()
+    judged = [ratelimit.judge_all([("a", "k", rate)], failed=True, now=now) for _ in range(2)]
+    assert [j[0].count for j in judged] == [1, 2] and not any(j[0].exceeded for j in judged)
+    [refused] = ratelimit.judge_all([("a", "k", rate)], failed=False, now=now)
+    assert refused.exceeded and refused.first_refused and refused.count == 3
+    [again] = ratelimit.judge_all([("a", "k", rate)], failed=False, now=now)
+    assert again.exceeded and not again.first_refused

@@ -1,6 +1,6 @@
 """The lookup's counters made cheaper without giving anything away (docs/performance.md):
-both counters of an attempt are counted, and committed, before the password is checked, and
-taken back together when it is right; the database cache's `add` is one statement that never
+a wrong password is counted on both counters, and committed, before it is answered, a right
+one on neither; the database cache's `add` is one statement that never
 throws away a live counter, however many other keys arrive (Django's culls a third of the
 table over MAX_ENTRIES, live rows included). And the lookup's pages are never kept: each
 answer is the asker's own."""
@@ -74,16 +74,18 @@ def test_a_wrong_password_counts_on_both_counters_and_a_right_one_on_neither(dos
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_attempt_is_committed_before_the_password_is_checked(dossier, limits, monkeypatch):
+def test_a_wrong_password_is_counted_and_committed_before_it_is_answered(
+    dossier, limits, monkeypatch
+):
     seen = []
-    original = lookup.find
+    original = lookup._form
 
-    def find(code):
+    def answer(request, form, **context):
         # Another process sees the counts now: nothing of the attempt is still uncommitted.
-        seen.append((connection.in_atomic_block, counts(code, {time.time()})))
-        return original(code)
+        seen.append((connection.in_atomic_block, counts(dossier.code, {time.time()})))
+        return original(request, form, **context)
 
-    monkeypatch.setattr(lookup, "find", find)
+    monkeypatch.setattr(lookup, "_form", answer)
     look_up(Client(), dossier.code, "WRONGPWD")
     assert seen == [(False, (1, 1))]
 
