@@ -14,15 +14,17 @@ Then, for officers of several roles, times GET /office/ with the Django test cli
 first page, the third page reached by the pager's "Next" links (keyset: after the last row
 shown), the third page typed as a number (an offset, for old links), the overdue filter,
 and the search by ID number, by phone, by a word of a name, by a full name and by a name
-that matches nothing (the search reads every open dossier the officer sees); the values
+that matches nothing (on PostgreSQL answered by the trigram indexes, migration `dossiers`
+0014, where it once read every open dossier the officer sees); the values
 searched are those of one of the officer's open dossiers. Per line: the median and p95
 latency, p95 as a multiple of a baseline measured in the same run (the median of a trivial
 indexed query: one dossier by primary key), the rows shown, the SQL queries of the
 request, and PASS or FAIL against the target (p95 <= 50 ms). The queue must be one query for
 its rows whatever the officer, the page and the search (checked on every line; the total
-also counts the session, the user, the posts, a search's catalogue generation, page 1's own
-stale dossiers and a leader's figure); the last lines show the database's plan of the page's
-query.
+also counts the session, the user, the posts, the desks, a search's catalogue generation
+(the procedures it finds are then kept per generation), the applicants an ID number or a
+phone finds, page 1's own stale dossiers, and a leader's figure when it is not kept); the
+last lines show the database's plan of the page's query.
 """
 
 from __future__ import annotations
