@@ -48,6 +48,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    """A whole number from the environment (unset or empty: `default`); anything else stops
+    the start with the variable's name, rather than a bare ValueError."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value[:40]!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
@@ -154,7 +166,7 @@ WSGI_APPLICATION = "motcua.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'motcua.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
 # The same backends wrapped by django-prometheus, which counts queries and their errors.
@@ -181,7 +193,7 @@ if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
 _replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
 MOTCUA_READ_REPLICA = bool(_replica_url)
 DATABASES["replica"] = (
-    dj_database_url.parse(_replica_url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    dj_database_url.parse(_replica_url, conn_max_age=env_int("CONN_MAX_AGE", 0))
     if _replica_url
     else dict(DATABASES["default"])
 )
@@ -242,7 +254,7 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("MOTCUA_TASKS", "im
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
@@ -257,7 +269,7 @@ MOTCUA = {
     "CATALOGUE_PAGE_SIZE": 20,
     # Attached files (scans at the desk, files sent online): accepted types and largest size.
     "UPLOAD_EXTENSIONS": ("pdf", "jpg", "jpeg", "png", "tif", "tiff", "doc", "docx", "xls", "xlsx"),
-    "UPLOAD_MAX_BYTES": int(os.environ.get("MOTCUA_UPLOAD_MAX_MB", "10")) * 1024 * 1024,
+    "UPLOAD_MAX_BYTES": env_int("MOTCUA_UPLOAD_MAX_MB", 10) * 1024 * 1024,
     # The portal's address, for links sent outside a request (e-mails to applicants).
     "PUBLIC_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"),
     # The programme period the catalogue report counts publication decisions over.
@@ -268,9 +280,9 @@ MOTCUA = {
     # The public dossier lookup (docs/lookup.md): wrong passwords allowed per client address
     # and per dossier code, each as (attempts, window in seconds); how many days a receipt's
     # QR link still opens the dossier after it is finished (returned, refused, withdrawn).
-    "LOOKUP_LIMIT_PER_CLIENT": (int(os.environ.get("MOTCUA_LOOKUP_CLIENT_LIMIT", "10")), 15 * 60),
-    "LOOKUP_LIMIT_PER_CODE": (int(os.environ.get("MOTCUA_LOOKUP_CODE_LIMIT", "20")), 60 * 60),
-    "LOOKUP_LINK_DAYS": int(os.environ.get("MOTCUA_LOOKUP_LINK_DAYS", "90")),
+    "LOOKUP_LIMIT_PER_CLIENT": (env_int("MOTCUA_LOOKUP_CLIENT_LIMIT", 10), 15 * 60),
+    "LOOKUP_LIMIT_PER_CODE": (env_int("MOTCUA_LOOKUP_CODE_LIMIT", 20), 60 * 60),
+    "LOOKUP_LINK_DAYS": env_int("MOTCUA_LOOKUP_LINK_DAYS", 90),
 }
 
 # Request bodies: the API carries files as base64 in JSON (4/3 of their size), so a body
@@ -292,7 +304,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if os.environ.get("MOTCUA_PROXY_SSL_HEADER"):  # e.g. HTTP_X_FORWARDED_PROTO=https
     _header, _, _value = os.environ["MOTCUA_PROXY_SSL_HEADER"].partition("=")
     SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
-MOTCUA_PROXY_COUNT = int(os.environ.get("MOTCUA_PROXY_COUNT", "0"))
+MOTCUA_PROXY_COUNT = env_int("MOTCUA_PROXY_COUNT", 0)
 SECURE_HSTS_SECONDS = int(
     os.environ.get("MOTCUA_HSTS_SECONDS", 365 * 24 * 3600 if MOTCUA_PRODUCTION else 0)
 )
@@ -328,8 +340,8 @@ CONTENT_SECURITY_POLICY = {
 # name from one address, each within MOTCUA_LOGIN_LOCKOUT_MINUTES of the previous, that pair
 # is refused for MOTCUA_LOGIN_LOCKOUT_MINUTES. Sign-ins and failures are audited
 # (core/signals.py).
-AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MOTCUA_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("MOTCUA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MOTCUA_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in our audit trail already
@@ -353,7 +365,7 @@ LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "
 # GC_FREEZE_AFTER: after this many requests a process freezes what it holds out of the
 # garbage collector's walks (ops/memory.py); 0: never.
 OPS = {
-    "GC_FREEZE_AFTER": int(os.environ.get("MOTCUA_GC_FREEZE_AFTER", "200") or 0),
+    "GC_FREEZE_AFTER": env_int("MOTCUA_GC_FREEZE_AFTER", 200),
     "HEARTBEAT_SECONDS": 10,
     "HEARTBEAT_STALE_SECONDS": 60,
     "METRICS_TOKEN": os.environ.get("MOTCUA_METRICS_TOKEN", ""),
@@ -408,13 +420,13 @@ LOGGING = {
 # then marked failed for a supervisor (docs/outbox.md). The claim must outlast one send, so
 # SMTP gets a timeout (Django's default is none).
 OUTBOX = {
-    "MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "30")),
-    "RETRY_BASE_SECONDS": int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60")),
-    "RETRY_MAX_SECONDS": int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600")),
+    "MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 30),
+    "RETRY_BASE_SECONDS": env_int("OUTBOX_RETRY_BASE_SECONDS", 60),
+    "RETRY_MAX_SECONDS": env_int("OUTBOX_RETRY_MAX_SECONDS", 3600),
     "CLAIM_SECONDS": 300,
     "BATCH": 100,
 }
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "60"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60)
 
 # Text messages to applicants (docs/notifications.md), sent by the outbox like e-mail. The
 # provider is an adapter (motcua/outbox/sms.py): "file" (development: one JSON line per message
@@ -437,7 +449,7 @@ SMS = {
     "API_KEY": os.environ.get("MOTCUA_SMS_API_KEY", ""),
     "SENDER": os.environ.get("MOTCUA_SMS_SENDER", "MOTCUA"),  # the registered brandname
     "ASCII": env_bool("MOTCUA_SMS_ASCII", True),  # strip diacritics: 160 GSM-7 characters a segment
-    "TIMEOUT": int(os.environ.get("MOTCUA_SMS_TIMEOUT", "10")),
+    "TIMEOUT": env_int("MOTCUA_SMS_TIMEOUT", 10),
     # Text messages to applicants without an account (given their phone at a desk).
     "WITHOUT_ACCOUNT": env_bool("MOTCUA_SMS_WITHOUT_ACCOUNT", False),
 }
@@ -470,7 +482,7 @@ RESULTS = {
 # at most how many stored papers the application page offers under one required document.
 STORE = {
     "OWNER_MAY_DELETE": ("paper",),
-    "CORRECTION_RESPONSE_HOURS": int(os.environ.get("MOTCUA_CORRECTION_RESPONSE_HOURS", "72")),
+    "CORRECTION_RESPONSE_HOURS": env_int("MOTCUA_CORRECTION_RESPONSE_HOURS", 72),
     "CANDIDATES_MAX": 20,
 }
 
@@ -524,7 +536,7 @@ OIDC_RP_CLIENT_SECRET = os.environ.get(
 OIDC_RP_SIGN_ALGO = os.environ.get("MOTCUA_OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = os.environ.get("MOTCUA_OIDC_SCOPES", "openid profile email phone address vneid")
 OIDC_USE_PKCE = True
-OIDC_TIMEOUT = int(os.environ.get("MOTCUA_OIDC_TIMEOUT", "10"))
+OIDC_TIMEOUT = env_int("MOTCUA_OIDC_TIMEOUT", 10)
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:callback"
 OIDC_STATE_MAX_AGE = 600  # seconds from the sign-in button to the provider's answer
 # The provider's names for our claims, if they differ (JSON, e.g. {"id_number": "cccd"}).
@@ -626,7 +638,7 @@ PAYMENTS = {
     else {},
     # How long the payer has at the gateway; after it (and a grace period) `motcua payments
     # expire` asks the gateway and expires what it did not pay.
-    "PENDING_MINUTES": int(os.environ.get("MOTCUA_PAYMENT_PENDING_MINUTES", "15")),
+    "PENDING_MINUTES": env_int("MOTCUA_PAYMENT_PENDING_MINUTES", 15),
     "EXPIRY_GRACE_MINUTES": 5,
     "GIVE_UP_HOURS": 24,
     "HTTP_TIMEOUT_SECONDS": 10,

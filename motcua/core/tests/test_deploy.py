@@ -66,6 +66,21 @@ def test_production_needs_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["abc", "1.5", "2OO", "\u0661\u0662x"])
+def test_a_number_setting_that_is_no_number_stops_the_start_and_says_which(value):
+    result = run("check", MOTCUA_GC_FREEZE_AFTER=value)
+    assert result.returncode != 0
+    assert "MOTCUA_GC_FREEZE_AFTER must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_a_number_setting_left_empty_takes_its_default():
+    script = "from django.conf import settings; print(settings.OPS['GC_FREEZE_AFTER'])"
+    result = run("shell", "-c", script, MOTCUA_GC_FREEZE_AFTER=" ")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "200"
+
+
 def test_production_settings_values():
     script = (
         "from django.conf import settings as s;"
