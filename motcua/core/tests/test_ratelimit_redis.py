@@ -29,6 +29,19 @@ def prefix(settings):
         yield prefix
 
 
+def commands_sent(monkeypatch) -> list[str]:
+    """The names of the commands the Redis clients send from now on, in order."""
+    sent = []
+    original = redis.Redis.execute_command
+
+    def execute_command(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    return sent
+
+
 def stored(prefix) -> dict[str, int]:
     server = redis.Redis.from_url(REDIS_URL)
     try:
@@ -38,14 +51,7 @@ def stored(prefix) -> dict[str, int]:
 
 
 def test_both_counters_are_counted_by_one_script_and_taken_back_by_another(prefix, monkeypatch):
-    sent = []
-    original = redis.Redis.execute_command
-
-    def execute_command(self, *args, **options):
-        sent.append(args[0])
-        return original(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    sent = commands_sent(monkeypatch)
     rate = ratelimit.Rate(attempts=5, seconds=900)
     now = time.time()
     counted = ratelimit.attempt_all([("a", "client", rate), ("b", "code", rate)], now)
@@ -124,14 +130,7 @@ def test_the_lookup_over_redis_limits_wrong_passwords_and_reads_the_database_onc
 def test_a_lookup_asks_redis_once_and_a_right_password_leaves_no_count(prefix, monkeypatch):
     province = make_province()
     dossier = receive_at_counter(province)
-    sent = []
-    original = redis.Redis.execute_command
-
-    def execute_command(self, *args, **options):
-        sent.append(args[0])
-        return original(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    sent = commands_sent(monkeypatch)
     client = Client()
     post = {"code": dossier.code, "secret": dossier.secret}
     assert client.post("/lookup/", post, REMOTE_ADDR=CITIZEN).status_code == 200
