@@ -55,7 +55,8 @@ def wait_until_up(process, base: str, limit_seconds: float = 60) -> None:
     pytest.fail("motcua serve did not answer /healthz in time")
 
 
-def test_serve_runs_two_workers_that_answer_the_probes_and_metrics(tmp_path):
+def start(tmp_path, workers: int, **environment):
+    """`motcua serve` as a process of its own; returns it, its port and its address."""
     port = free_port()
     env = {
         **os.environ,
@@ -63,12 +64,19 @@ def test_serve_runs_two_workers_that_answer_the_probes_and_metrics(tmp_path):
         "MOTCUA_VAR_DIR": str(tmp_path),
         "DEBUG": "",
         "MOTCUA_TASKS": "immediate",
+        **environment,
     }
-    command = [sys.executable, "-m", "motcua", "serve", "--port", str(port), "--workers", "2"]
+    command = [
+        sys.executable, "-m", "motcua", "serve", "--port", str(port), "--workers", str(workers)
+    ]  # fmt: skip
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    base = f"http://127.0.0.1:{port}"
+    return process, port, f"http://127.0.0.1:{port}"
+
+
+def test_serve_runs_two_workers_that_answer_the_probes_and_metrics(tmp_path):
+    process, port, base = start(tmp_path, 2)
     try:
         wait_until_up(process, base)
         status, body = get(f"{base}/readyz")
@@ -98,6 +106,25 @@ def test_serve_runs_two_workers_that_answer_the_probes_and_metrics(tmp_path):
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("logger") == "motcua.request"]
     assert requests and all(len(line["request_id"]) == 32 for line in requests)
+
+
+def test_a_worker_replaced_after_its_requests_goes_on_answering(tmp_path):
+    # Workers are forked from a master that imported the application (preload): each
+    # replacement must open its own database connection and metrics files, not share the
+    # master's. One worker replaced after every 2 requests, 12 requests in a row.
+    process, _, base = start(tmp_path, 1, MOTCUA_MAX_REQUESTS="2", GUNICORN_LOG_LEVEL="info")
+    try:
+        wait_until_up(process, base)
+        for _ in range(4):
+            status, body = get(f"{base}/readyz")  # reads the database and the migrations
+            assert status == 200, body
+            assert get(f"{base}/lookup/")[0] == 200
+            assert get(f"{base}/metrics")[0] == 200
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    booted = {line.rsplit(" ", 1)[-1] for line in output.splitlines() if "Booting worker" in line}
+    assert len(booted) >= 4, output[-3000:]  # replaced again and again, each answering
 
 
 def test_serve_refuses_with_debug_on(settings):
