@@ -34,9 +34,9 @@ from motcua.catalog.models import Procedure
 from motcua.core import audit, kept, ratelimit
 from motcua.core.security import client_ip
 from motcua.dossiers.links import TOKEN_PARAMETER, token_opens
-from motcua.dossiers.models import Applicant, Channel, Dossier, DossierEvent
+from motcua.dossiers.models import BEFORE_ANY, Applicant, Channel, Dossier, DossierEvent
 from motcua.dossiers.services import SECRET_ALPHABET
-from motcua.dossiers.views import mask_name
+from motcua.dossiers.views import mask_name, shown_at
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.models import Desk
 from motcua.postal.models import PostalOrder
@@ -60,6 +60,8 @@ PUBLIC_ACTIONS = [
     Action.WITHDRAW,
     Action.APOLOGISE,
 ]
+# The public events whose comment the timeline shows: what to supplement, the apology.
+_NOTED = frozenset({Action.REQUEST_SUPPLEMENT, Action.APOLOGISE})
 
 
 # --- Finding and checking ----------------------------------------------------------------------
@@ -136,6 +138,10 @@ def _find_statement(alias: str) -> str:
             f"LEFT JOIN {quote(DossierEvent._meta.db_table)} e",
             f"ON {of('e', DossierEvent, 'dossier')} = {of('d', Dossier, 'id')}",
             f"AND {of('e', DossierEvent, 'action')} IN ({actions})",
+            # From its arrival on, as models.since_arrival reads a dossier's events: PostgreSQL
+            # then skips the partitions of the years before (the one statement's first value).
+            f"AND {of('e', DossierEvent, 'at')} >= COALESCE({of('d', Dossier, 'submitted_at')},",
+            f"{of('d', Dossier, 'received_at')}, %s)",
             f"WHERE {of('d', Dossier, 'code')} = %s AND {of('d', Dossier, 'parent')} IS NULL",
             f"ORDER BY {of('e', DossierEvent, 'at')}, {of('e', DossierEvent, 'id')}",
         ]
@@ -188,7 +194,8 @@ def find(code: str):
     `public_events` (the events the public timeline shows, in order)."""
     alias = router.db_for_read(Dossier)
     connection = connections[alias]
-    rows = _run_find(connection, [code])
+    before_any = connection.ops.adapt_datetimefield_value(BEFORE_ANY)
+    rows = _run_find(connection, [before_any, code])
     if not rows:
         return None
     aware = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's text
@@ -357,10 +364,20 @@ def _place(channel: str, desk) -> dict:
 
 def _show(request, dossier):
     """The answer page, from what `find` read: no other query unless the dossier has a live
-    postal order (then its status and tracking number, as `{% postal_tracking %}` shows)."""
-    actions = _labels(DossierEvent, "action", get_language())
-    for event in dossier.public_events:
-        event.label = actions.get(event.action, event.action)
+    postal order (then its status and tracking number, as `{% postal_tracking %}` shows).
+    Its dates, labels and timeline are worked out here as plain values, as the work queue's
+    rows are (views._lines): the `date` filter and attribute lookups were most of the
+    page's rendering (docs/performance.md)."""
+    language = get_language()
+    actions = _labels(DossierEvent, "action", language)
+    events = [
+        {
+            "label": actions.get(event.action, event.action),
+            "at": shown_at(event.at),
+            "note": event.comment if event.action in _NOTED else "",
+        }
+        for event in dossier.public_events
+    ]
     orders = []
     if dossier.has_postal_orders:
         orders = list(
@@ -372,13 +389,17 @@ def _show(request, dossier):
         request,
         "dossiers/lookup_result.html",
         {
-            "dossier": dossier,
+            "dossier": dossier,  # the dossier shown (the page itself shows the values below)
+            "code": dossier.code,
             "procedure_name": dossier.procedure_name,
             "masked_name": mask_name(dossier.applicant_name),
-            "status_label": _labels(Dossier, "status", get_language()).get(
+            "status_label": _labels(Dossier, "status", language).get(
                 dossier.status, dossier.status
             ),
-            "events": dossier.public_events,
+            "received_at": shown_at(dossier.received_at) or "–",
+            "due_at": shown_at(dossier.due_at) or "–",
+            "returned_at": shown_at(dossier.returned_at),
+            "events": events,
             "return_place": _place(dossier.channel, dossier.desk),
             "ready": dossier.status == Status.RESULT_READY,
             "postal_orders": orders,

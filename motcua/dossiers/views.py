@@ -323,7 +323,7 @@ def queue(request):
 # rows and twenty stale ones were most of the page's rendering (docs/performance.md).
 
 
-def _when(value, year: bool = True) -> str:
+def shown_at(value, year: bool = True) -> str:
     """As the `date` filter's "H:i d/m/Y" ("H:i d/m" without the year), in local time."""
     if value is None:
         return ""
@@ -347,7 +347,7 @@ def _lines(rows, stale_ids: set, stop_ids: set) -> list[dict]:
     lines = []
     for d, colour in rows:
         check = d.status == Status.SUBMITTED
-        appointment = _when(d.check_due_at if check else d.due_at) or "–"
+        appointment = shown_at(d.check_due_at if check else d.due_at) or "–"
         late_risk = colour in ("due-soon", "overdue") and not d.apologised_at
         lines.append(
             {
@@ -366,7 +366,7 @@ def _lines(rows, stale_ids: set, stop_ids: set) -> list[dict]:
                 "check": check,
                 "appointment": appointment,
                 "stale": d.pk in stale_ids,
-                "transfer": _when(d.transfer_due_at, year=False)
+                "transfer": shown_at(d.transfer_due_at, year=False)
                 if d.status == Status.RECEIVED
                 else "",
                 "apology": late_risk and d.status in (Status.RECEIVED, Status.PROCESSING),
@@ -385,7 +385,7 @@ def _stale_lines(stale) -> list[dict]:
             "applicant": s.dossier.applicant.full_name,
             "status": s.dossier.status_label,
             "step": s.dossier.current_step.name if s.dossier.current_step_id else "",
-            "last_entry": _when(s.last_entry),
+            "last_entry": shown_at(s.last_entry),
             "days": format_vn(s.days),
         }
         for s in stale

@@ -68,7 +68,7 @@ def test_the_right_password_shows_status_progress_appointment_and_where_to_colle
     assert "Cấp Phiếu lý lịch tư pháp" in text
     assert timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") in text
     assert "Quầy Sở Tư pháp" in text  # where the result is collected
-    assert [e.action for e in page.context["events"]] == [Action.RECEIVE]
+    assert [e.action for e in page.context["dossier"].public_events] == [Action.RECEIVE]
     # Nothing personal beyond a masked name.
     assert "Nguyễn V** A*" in text and "Nguyễn Văn An" not in text
     assert APPLICANT["id_number"] not in text and APPLICANT["phone"] not in text

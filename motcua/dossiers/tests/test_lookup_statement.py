@@ -72,13 +72,45 @@ def test_the_answer_shows_the_public_events_in_order_with_their_comments_only_wh
         dossier, Action.WITHDRAW, desk, at=now - timedelta(days=1), comment="Công dân xin rút"
     )
     page = look_up(Client(), dossier)
-    events = page.context["events"]
+    events = page.context["dossier"].public_events
     assert [e.action for e in events] == [Action.RECEIVE, Action.WITHDRAW]
     assert events[0].at < events[1].at and events[0].at.tzinfo is not None
     text = page.content.decode()
-    assert [e.label for e in events] == ["Tiếp nhận", "Dừng giải quyết theo đề nghị"]
+    lines = page.context["events"]  # as drawn: label, time shown, the public comment
+    assert [line["label"] for line in lines] == ["Tiếp nhận", "Dừng giải quyết theo đề nghị"]
+    assert [line["at"] for line in lines] == [
+        timezone.localtime(e.at).strftime("%H:%M %d/%m/%Y") for e in events
+    ]
     assert text.index("<b>Tiếp nhận</b>") < text.index("<b>Dừng giải quyết theo đề nghị</b>")
     assert "Công dân xin rút" not in text  # a withdrawal's comment is not public
     assert page.context["status_label"] == dossier.get_status_display()
     assert str(page.context["status_label"]) in text
     assert lookup.find(dossier.code).public_events == events  # read again: the same, in order
+
+
+@pytest.mark.django_db
+def test_what_to_supplement_is_on_the_timeline_under_its_request():
+    province = make_province()
+    now = timezone.now()
+    dossier = receive_at_counter(province, received_at=now - timedelta(days=2))
+    dossier = services.act(
+        dossier,
+        Action.FORWARD,
+        province.officer("justice", Role.DESK_OFFICER),
+        at=now - timedelta(days=2) + timedelta(hours=1),
+    )
+    dossier = services.act(
+        dossier,
+        Action.REQUEST_SUPPLEMENT,
+        province.officer("justice", Role.SPECIALIST),
+        comment="Thiếu bản sao Căn cước công dân",
+        at=now - timedelta(days=1),
+    )
+    page = look_up(Client(), dossier)
+    text = page.content.decode()
+    asked = text.index("<b>Yêu cầu bổ sung</b>")
+    assert text.index("Thiếu bản sao Căn cước công dân") > asked  # under its own line
+    assert [line["note"] for line in page.context["events"]] == [
+        "",
+        "Thiếu bản sao Căn cước công dân",
+    ]
