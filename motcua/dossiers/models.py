@@ -436,6 +436,9 @@ class Dossier(models.Model):
                 name="dossier_open_desk",
                 condition=_open,
             ),
+            # The queue's search by procedure (views.matching): the open dossiers of the
+            # procedures found, not every dossier they ever had.
+            models.Index(fields=["procedure"], name="dossier_open_procedure", condition=_open),
         ]
 
     def __str__(self) -> str:

@@ -208,7 +208,8 @@ def matching(dossiers, query: str):
 
     q = query.strip()
     folded = fold(q)
-    condition = Q(code__icontains=q)
+    # A code holds no space (lookup.normal_code): a full name is not looked for in the codes.
+    condition = Q() if any(c.isspace() for c in q) else Q(code__icontains=q)
     numbers = Q()
     digits = q.replace(" ", "")
     if digits.isdigit() and len(digits) in (9, 12):
@@ -227,7 +228,7 @@ def matching(dossiers, query: str):
             procedures = _procedures_named(q)
             if not isinstance(procedures, list) or procedures:
                 condition |= Q(procedure__in=procedures)
-    return dossiers.filter(condition)
+    return dossiers.filter(condition) if condition else dossiers.none()
 
 
 @login_required

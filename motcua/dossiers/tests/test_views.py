@@ -331,6 +331,9 @@ def test_queue_finds_a_dossier_by_applicant_name_id_number_or_phone(client, prov
     assert found(mine.code[-8:]) == {mine.code}  # part of the code
     assert found("an") == {mine.code}  # "An", the start of a word of the name
     assert found("guyen") == set()  # inside a word: not a match
+    assert found("Trần Thị Bình") == {other.code}  # a full name, spaces and all
+    assert found(f"{mine.code[-8:]} x") == set()  # a code holds no space
+    assert found("Zq 12") == set()  # nothing it could be: nothing, not everything
     # An ID number or a phone is looked up among the applicants, never in the catalogue.
     with CaptureQueriesContext(connection) as captured:
         assert found("035190001111") == {other.code}
