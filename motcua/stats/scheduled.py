@@ -176,10 +176,17 @@ class _Stored:
     messages: int
 
 
-def _store_scope(month: date, agency: Agency | None, now: datetime, table: dict | None = None):
+def _store_scope(
+    month: date,
+    agency: Agency | None,
+    now: datetime,
+    table: dict | None = None,
+    *,
+    announce: bool = True,
+):
     """Store what is missing of one scope's two reports, in one transaction with its audit
-    event and e-mails; nothing when both are stored. `table`: the scope's 06a if already
-    built."""
+    event and e-mails (none when `announce` is False); nothing when both are stored.
+    `table`: the scope's 06a if already built."""
     scope = PROVINCE if agency is None else agency.code
     period = queries.Period(month, month_end(month))
     today = timezone.localdate(now)
@@ -225,7 +232,10 @@ def _store_scope(month: date, agency: Agency | None, now: datetime, table: dict 
             scope=scope,
             index766_id=report766.pk,
             index_points=str(index["points"]),
+            announced=announce,
         )
+        if not announce:
+            return _Stored(report06a, report766, True, 0)
         with translation.override(settings.LANGUAGE_CODE):
             if agency is None:
                 subject, body = _message(month, table, index, detail_url(report06a))
@@ -257,10 +267,11 @@ def _store_scope(month: date, agency: Agency | None, now: datetime, table: dict 
     return _Stored(report06a, report766, True, sent)
 
 
-def produce_month(month: date, *, now: datetime | None = None) -> Produced:
+def produce_month(month: date, *, now: datetime | None = None, announce: bool = True) -> Produced:
     """Build, store and announce the reports of `month` (any day of it): each agency's, then
     the province's (whose e-mail links the agencies' list), one transaction per scope. A
-    month not yet over, or before 2000, is refused (ScheduleError)."""
+    month not yet over, or before 2000, is refused (ScheduleError). `announce` False stores
+    them without e-mails (past months filled in, `backfill`)."""
     now = now or timezone.now()
     month = month.replace(day=1)
     today = timezone.localdate(now)
@@ -285,14 +296,14 @@ def produce_month(month: date, *, now: datetime | None = None) -> Produced:
     missing = [code for code in codes if code not in complete]
     created, sent, agencies = False, 0, 0
     for agency in Agency.objects.filter(code__in=missing).order_by("code"):
-        result = _store_scope(month, agency, now)
+        result = _store_scope(month, agency, now, announce=announce)
         created |= result.created
         sent += result.messages
         agencies += int(result.created)
     if len(province) == len(KINDS):
         result = _Stored(province[ReportKind.FORM06A], province[ReportKind.INDEX766], False, 0)
     else:
-        result = _store_scope(month, None, now, table=table)
+        result = _store_scope(month, None, now, table=table, announce=announce)
     created |= result.created
     sent += result.messages
     if created:
@@ -303,6 +314,32 @@ def produce_month(month: date, *, now: datetime | None = None) -> Produced:
             sent,
         )
     return Produced(result.form06a, result.index766, created, sent, agencies)
+
+
+def months_since(first: date, *, now: datetime | None = None) -> list[date]:
+    """Every month from `first` (any day of it) to the last one over, oldest first; a month
+    not yet over, or before 2000, is refused (ScheduleError)."""
+    last = due_month(timezone.localdate(now or timezone.now()))
+    first = first.replace(day=1)
+    if first > last:
+        raise ScheduleError(_("The month %(month)s is not over yet.") % {"month": f"{first:%m/%Y}"})
+    if first < FIRST_MONTH:
+        raise ScheduleError(_("Reports start in %(year)s.") % {"year": FIRST_MONTH.year})
+    months = []
+    while first <= last:
+        months.append(first)
+        first = (first + timedelta(days=31)).replace(day=1)
+    return months
+
+
+def backfill(first: date, *, now: datetime | None = None, announce: bool = False):
+    """Store the reports of every month from `first` to the last one over that are not
+    stored yet, oldest first, without e-mails unless `announce`: a province that starts
+    with years of records gets their monthly history (the QĐ 766 index page reads it)
+    without mailing its leaders about months long past. Yields (month, Produced) as each
+    month is stored, so a run stopped half-way keeps the months done."""
+    for month in months_since(first, now=now):
+        yield month, produce_month(month, now=now, announce=announce)
 
 
 def _kinds_per_scope(reports) -> dict[str, int]:

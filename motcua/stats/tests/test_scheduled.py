@@ -294,6 +294,37 @@ def test_the_command_produces_a_month_once(scenario):
     assert MonthlyReport.objects.count() == 6 and Message.objects.count() == 3
 
 
+def test_past_months_are_filled_in_without_mail(scenario, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: APRIL_1)  # the last month over: March
+    out = command("--since", "2025-02", "--no-email")
+    assert out.splitlines() == [
+        "2025-02: reports stored (2 agencies, 0 e-mail(s) queued).",
+        "2025-03: reports stored (2 agencies, 0 e-mail(s) queued).",
+    ]
+    assert MonthlyReport.objects.filter(month=date(2025, 2, 1)).count() == 6
+    assert MonthlyReport.objects.filter(month=date(2025, 3, 1)).count() == 6
+    assert not Message.objects.exists()
+    assert stored(date(2025, 3, 1), "", ReportKind.FORM06A).data == expected_06a(MAR)
+    events = AuditEvent.objects.filter(action="stats.monthly_reports_produced")
+    assert events.count() == 6 and all(e.data["announced"] is False for e in events)
+    # Stored, so never announced afterwards: the cron run for March finds it done.
+    assert "already stored" in command()
+    assert "already stored" in command("--since", "2025-03")
+    assert not Message.objects.exists()
+
+
+def test_a_month_filled_in_with_mail_is_mailed_once(scenario, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: APRIL_1)
+    assert "3 e-mail(s)" in command("--since", "2025-03")
+    assert "already stored" in command("--month", "2025-03")
+    assert Message.objects.count() == 3
+
+
+@pytest.mark.parametrize("flag", ["--month", "--since"])
 @pytest.mark.parametrize(
     "value",
     [
@@ -309,11 +340,17 @@ def test_the_command_produces_a_month_once(scenario):
         "٢٠٢٥-٠٢",
     ],
 )
-def test_the_command_refuses_hostile_months(scenario, value):
+def test_the_command_refuses_hostile_months(scenario, value, flag):
     with pytest.raises(CommandError) as error:
-        command("--month", value)
+        command(flag, value)
     assert len(str(error.value)) < 200
     assert not MonthlyReport.objects.exists() and not Message.objects.exists()
+
+
+def test_a_month_and_a_start_together_are_refused(scenario):
+    with pytest.raises(CommandError):
+        command("--month", "2025-02", "--since", "2025-02")
+    assert not MonthlyReport.objects.exists()
 
 
 def test_the_pages_need_a_login_and_a_province_wide_view(client, scenario):
