@@ -1,5 +1,7 @@
-"""What the bench scripts share: a PostgreSQL database of their own, created when missing."""
+"""What the bench scripts share: a PostgreSQL database of their own, created when missing;
+its temporary numbered copies; the percentile they print."""
 
+import math
 import os
 import sys
 
@@ -50,3 +52,27 @@ def columns(cursor, table: str) -> list[tuple[str, bool]]:
         [table],
     )
     return cursor.fetchall()
+
+
+def numbered(
+    cursor, name: str, source: str, where: str = "TRUE", params=None, *, select="*", key="n"
+) -> int:
+    """A temporary table `name` (replaced if there) of the rows of `source` that match
+    `where`, with `key` numbering them from 0 in the order of their ids (the primary key):
+    the templates a bench's `generate_series` copies in turn. Returns how many rows."""
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER (ORDER BY id) - 1 AS {key}, "
+        f"{select} FROM {source} WHERE {where}",
+        params,
+    )
+    cursor.execute(f"ALTER TABLE {name} ADD PRIMARY KEY ({key})")
+    cursor.execute(f"SELECT count(*) FROM {name}")
+    return cursor.fetchone()[0]
+
+
+def percentile(values, p: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least p % of them at or below
+    it (of 100 timings the 95th, of 20 the 19th: never simply the slowest)."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(len(ordered) * p / 100) - 1, 0)]

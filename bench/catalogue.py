@@ -24,6 +24,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from bench.benchdb import percentile  # noqa: E402
 from motcua.catalog.constants import Status  # noqa: E402
 from motcua.catalog.models import Procedure  # noqa: E402
 from motcua.catalog.search import search  # noqa: E402
@@ -67,7 +68,7 @@ def measure(fn):
     return (
         len(timings) / sum(timings),
         statistics.median(timings),
-        timings[int(len(timings) * 0.95)],
+        percentile(timings, 95),
     )
 
 

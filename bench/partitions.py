@@ -60,7 +60,7 @@ def _arguments(argv=None):
 
 
 ARGS = _arguments() if __name__ == "__main__" else _arguments([])
-from bench.benchdb import columns, open_database  # noqa: E402
+from bench.benchdb import columns, numbered, open_database, percentile  # noqa: E402
 
 open_database(ROOT, f"partitions-{ARGS.events}")
 
@@ -89,12 +89,7 @@ def synthesize(n: int) -> None:
         now = c.fetchone()[0]
         span = f"(timestamptz '{START.isoformat()}' + (g::float8 / {dossiers}) * %(span)s)"
         params = {"span": now - START}
-        c.execute(
-            "CREATE TEMP TABLE bench_dossier AS SELECT row_number() OVER (ORDER BY id) - 1 "
-            "AS n, * FROM dossiers_dossier WHERE parent_id IS NULL"
-        )
-        c.execute("SELECT count(*) FROM bench_dossier")
-        templates = c.fetchone()[0]
+        templates = numbered(c, "bench_dossier", "dossiers_dossier", "parent_id IS NULL")
         names, values = [], []
         for name, nullable in columns(c, "dossiers_dossier"):
             names.append(f'"{name}"')
@@ -115,19 +110,17 @@ def synthesize(n: int) -> None:
             f"ON t.n = mod(g, {templates})",
             params,
         )
-        c.execute(
-            "CREATE TEMP TABLE bench_map AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, "
-            "id, received_at FROM dossiers_dossier WHERE code LIKE %s",
+        numbered(
+            c,
+            "bench_map",
+            "dossiers_dossier",
+            "code LIKE %s",
             [f"{PREFIX}%"],
+            select="id, received_at",
+            key="k",
         )
-        c.execute("ALTER TABLE bench_map ADD PRIMARY KEY (k)")
         print(f"  {dossiers:,} synthetic dossiers in {time.monotonic() - started:.0f} s")
-        c.execute(
-            "CREATE TEMP TABLE bench_event AS SELECT row_number() OVER (ORDER BY id) - 1 "
-            "AS n, * FROM dossiers_dossierevent"
-        )
-        c.execute("SELECT count(*) FROM bench_event")
-        events = c.fetchone()[0]
+        events = numbered(c, "bench_event", "dossiers_dossierevent")
         names, values = [], []
         for name, _nullable in columns(c, "dossiers_dossierevent"):
             names.append(f'"{name}"')
@@ -214,11 +207,6 @@ def timed(function, rounds: int) -> list[float]:
         function(i)
         out.append(time.perf_counter() - started)
     return out
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 class Sample:
@@ -321,7 +309,7 @@ def inserts(s: Sample) -> dict[str, tuple[float, float, float]]:
     out["insert: create, one at a time"] = (
         len(singles) / sum(singles),
         statistics.median(singles),
-        p95(singles),
+        percentile(singles, 95),
     )
     batches = timed(
         lambda i: DossierEvent.objects.bulk_create(
@@ -332,7 +320,7 @@ def inserts(s: Sample) -> dict[str, tuple[float, float, float]]:
     out["insert: bulk_create of 1,000"] = (
         1000 * len(batches) / sum(batches),
         statistics.median(batches),
-        p95(batches),
+        percentile(batches, 95),
     )
     return out
 
@@ -345,10 +333,10 @@ def measure(s: Sample) -> dict[str, tuple[float, float]]:
         print(f"  {label:<34} {rate:>9,.0f} events/s  median {median * 1000:8.2f} ms")
     for label, (function, rounds) in reads(s).items():
         timings = timed(function, rounds)
-        out[label] = (statistics.median(timings), p95(timings), None)
+        out[label] = (statistics.median(timings), percentile(timings, 95), None)
         print(
             f"  {label:<34} median {statistics.median(timings) * 1000:9.2f} ms"
-            f"  p95 {p95(timings) * 1000:9.2f} ms  ({rounds} rounds)"
+            f"  p95 {percentile(timings, 95) * 1000:9.2f} ms  ({rounds} rounds)"
         )
     return out
 

@@ -30,7 +30,6 @@ not kept); the last lines show the database's plan of the page's query.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -56,7 +55,7 @@ def _arguments(argv=None):
 
 
 ARGS = _arguments() if __name__ == "__main__" else _arguments([])
-from bench.benchdb import columns, open_database  # noqa: E402
+from bench.benchdb import columns, numbered, open_database, percentile  # noqa: E402
 
 open_database(ROOT, f"queue-{ARGS.dossiers}")
 
@@ -163,14 +162,7 @@ def synthesize(n: int) -> None:
 def _copy(c, letter: str, count: int, where: str) -> None:
     """`count` copies of the dossiers matching `where`, in turn, with their applicants (and,
     for open ones, their events), under ids after the largest."""
-    c.execute("DROP TABLE IF EXISTS bench_t")
-    c.execute(
-        "CREATE TEMP TABLE bench_t AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, * "
-        f"FROM dossiers_dossier WHERE {where}"
-    )
-    c.execute("ALTER TABLE bench_t ADD PRIMARY KEY (n)")
-    c.execute("SELECT count(*) FROM bench_t")
-    templates = c.fetchone()[0]
+    templates = numbered(c, "bench_t", "dossiers_dossier", where)
     if not templates:
         return
     c.execute("SELECT coalesce(max(id), 0) FROM dossiers_applicant")
@@ -317,12 +309,6 @@ def measure(user, params: dict, rounds: int):
         "page_queries": len(page_sql),
         "sql": page_sql[-1] if page_sql else "",
     }
-
-
-def percentile(ordered: list[float], p: float) -> float:
-    """The nearest-rank percentile of sorted timings: the smallest value with at least p %
-    of them at or below it (of 100, the 95th; of 20, the 19th: not the slowest)."""
-    return ordered[max(math.ceil(len(ordered) * p / 100) - 1, 0)]
 
 
 def plan(sql: str) -> list[str]:
