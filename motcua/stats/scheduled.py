@@ -267,6 +267,14 @@ def _store_scope(
     return _Stored(report06a, report766, True, sent)
 
 
+def _refuse_unless_reportable(month: date, today: date) -> None:
+    """ScheduleError for a month (its 1st) not over yet on `today`, or before 2000."""
+    if month > due_month(today):
+        raise ScheduleError(_("The month %(month)s is not over yet.") % {"month": f"{month:%m/%Y}"})
+    if month < FIRST_MONTH:
+        raise ScheduleError(_("Reports start in %(year)s.") % {"year": FIRST_MONTH.year})
+
+
 def produce_month(month: date, *, now: datetime | None = None, announce: bool = True) -> Produced:
     """Build, store and announce the reports of `month` (any day of it): each agency's, then
     the province's (whose e-mail links the agencies' list), one transaction per scope. A
@@ -274,11 +282,7 @@ def produce_month(month: date, *, now: datetime | None = None, announce: bool = 
     them without e-mails (past months filled in, `backfill`)."""
     now = now or timezone.now()
     month = month.replace(day=1)
-    today = timezone.localdate(now)
-    if month > due_month(today):
-        raise ScheduleError(_("The month %(month)s is not over yet.") % {"month": f"{month:%m/%Y}"})
-    if month < FIRST_MONTH:
-        raise ScheduleError(_("Reports start in %(year)s.") % {"year": FIRST_MONTH.year})
+    _refuse_unless_reportable(month, timezone.localdate(now))
     facts.open_years()  # on 1 January: this year's opening balances
     period = queries.Period(month, month_end(month))
     stored = MonthlyReport.objects.filter(month=month)
@@ -319,12 +323,9 @@ def produce_month(month: date, *, now: datetime | None = None, announce: bool = 
 def months_since(first: date, *, now: datetime | None = None) -> list[date]:
     """Every month from `first` (any day of it) to the last one over, oldest first; a month
     not yet over, or before 2000, is refused (ScheduleError)."""
-    last = due_month(timezone.localdate(now or timezone.now()))
-    first = first.replace(day=1)
-    if first > last:
-        raise ScheduleError(_("The month %(month)s is not over yet.") % {"month": f"{first:%m/%Y}"})
-    if first < FIRST_MONTH:
-        raise ScheduleError(_("Reports start in %(year)s.") % {"year": FIRST_MONTH.year})
+    today = timezone.localdate(now or timezone.now())
+    first, last = first.replace(day=1), due_month(today)
+    _refuse_unless_reportable(first, today)
     months = []
     while first <= last:
         months.append(first)
