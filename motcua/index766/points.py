@@ -18,22 +18,18 @@ The index of the period itself (`indicators.build`) is always computed live.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from django.core.cache import cache
 
+from motcua.stats.factcore import month_end
 from motcua.stats.models import MonthlyReport, ReportKind
 
 LIVE_TTL_DONE = 6 * 3600  # a live score of a finished month (late records may still come)
 LIVE_TTL_OPEN = 10 * 60  # a live score of a month not over
 PROVINCE = ""  # the province's scope, as in MonthlyReport
-
-
-def month_end(first: date) -> date:
-    """The last day of the month starting on `first`."""
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def whole_month(start: date, end: date) -> bool:

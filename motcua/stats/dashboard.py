@@ -34,22 +34,13 @@ from motcua.dossiers.models import Channel
 from motcua.org import services as org_services
 from motcua.org.models import Agency
 from motcua.stats import charts, factcore, queries
+from motcua.stats.factcore import month_starts
 from motcua.stats.forms import ReportFilterForm
 from motcua.stats.models import Fact
 
 MAX_MONTHS = 36
 INDEX_MONTHS = 12
 TOP = 20
-
-
-def month_starts(start: date, end: date) -> list[tuple[date, date]]:
-    """The calendar months of [start, end], each cut to the period."""
-    out, first = [], start.replace(day=1)
-    while first <= end:
-        nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        out.append((max(first, start), min(nxt - timedelta(days=1), end)))
-        first = nxt
-    return out
 
 
 class DashboardForm(ReportFilterForm):

@@ -219,6 +219,16 @@ def month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def month_starts(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months of [start, end], each cut to the period."""
+    out, first = [], start.replace(day=1)
+    while first <= end:
+        nxt = month_end(first) + timedelta(days=1)
+        out.append((max(first, start), min(nxt - timedelta(days=1), end)))
+        first = nxt
+    return out
+
+
 def _month_before(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 

@@ -41,6 +41,7 @@ from motcua.org.models import Agency, Officer, User
 from motcua.outbox import services as outbox
 from motcua.outbox.models import Channel, Message
 from motcua.stats import export, facts, form06a, queries
+from motcua.stats.factcore import month_end, month_starts
 from motcua.stats.models import MonthlyReport, ReportKind
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,6 @@ class Produced:
 def due_month(today: date) -> date:
     """The month the run of `today` reports: the previous calendar month (its first day)."""
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _plain(value):
@@ -326,11 +323,7 @@ def months_since(first: date, *, now: datetime | None = None) -> list[date]:
     today = timezone.localdate(now or timezone.now())
     first, last = first.replace(day=1), due_month(today)
     _refuse_unless_reportable(first, today)
-    months = []
-    while first <= last:
-        months.append(first)
-        first = (first + timedelta(days=31)).replace(day=1)
-    return months
+    return [start for start, _end in month_starts(first, last)]
 
 
 def backfill(first: date, *, now: datetime | None = None, announce: bool = False):

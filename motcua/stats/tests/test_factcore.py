@@ -341,3 +341,19 @@ def test_every_kind_fits_the_fact_tables_column():
 
     width = Fact._meta.get_field("kind").max_length
     assert all(len(kind) <= width for kind in (*fc.KINDS, fc.OPEN))
+
+
+def test_month_starts_cuts_the_calendar_months_to_the_period():
+    # Written out by hand: a leap February, a year's turn, a period inside one month.
+    assert fc.month_starts(date(2024, 1, 15), date(2024, 3, 10)) == [
+        (date(2024, 1, 15), date(2024, 1, 31)),
+        (date(2024, 2, 1), date(2024, 2, 29)),
+        (date(2024, 3, 1), date(2024, 3, 10)),
+    ]
+    assert fc.month_starts(date(2024, 12, 1), date(2025, 1, 1)) == [
+        (date(2024, 12, 1), date(2024, 12, 31)),
+        (date(2025, 1, 1), date(2025, 1, 1)),
+    ]
+    assert fc.month_starts(date(2025, 5, 3), date(2025, 5, 4)) == [
+        (date(2025, 5, 3), date(2025, 5, 4))
+    ]

@@ -435,3 +435,14 @@ def test_a_user_without_post_is_refused_and_hostile_months_are_400(client, scena
         assert 'class="errorlist"' in response.content.decode()
     assert client.get("/reports/monthly/", {"month": "2025-03\x00"}).status_code == 400
     assert client.get("/reports/monthly/", {"month": "2025-04"}).status_code == 200
+
+
+def test_past_months_run_across_the_years_turn_to_the_last_month_over():
+    january_2 = datetime(2026, 1, 2, 9, 0, tzinfo=VN)
+    assert scheduled.months_since(date(2025, 11, 20), now=january_2) == [
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+    ]
+    assert scheduled.months_since(date(2025, 12, 1), now=january_2) == [date(2025, 12, 1)]
+    with pytest.raises(scheduled.ScheduleError):
+        scheduled.months_since(date(2026, 1, 1), now=january_2)  # January is not over
