@@ -148,6 +148,12 @@ def _find_statement(alias: str) -> str:
     )
 
 
+@functools.cache
+def _before_any(alias: str):
+    """BEFORE_ANY as the database takes it: the events' bound when a dossier has no arrival."""
+    return connections[alias].ops.adapt_datetimefield_value(BEFORE_ANY)
+
+
 PREPARED = "motcua_lookup_find"
 _prepared_on: weakref.WeakSet = weakref.WeakSet()  # the PostgreSQL connections that hold it
 
@@ -194,8 +200,7 @@ def find(code: str):
     `public_events` (the events the public timeline shows, in order)."""
     alias = router.db_for_read(Dossier)
     connection = connections[alias]
-    before_any = connection.ops.adapt_datetimefield_value(BEFORE_ANY)
-    rows = _run_find(connection, [before_any, code])
+    rows = _run_find(connection, [_before_any(alias), code])
     if not rows:
         return None
     aware = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's text
