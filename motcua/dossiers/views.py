@@ -382,12 +382,12 @@ def _stale_lines(stale) -> list[dict]:
         {
             "url": url(s.dossier.code),
             "code": s.dossier.code,
-            "procedure": s.dossier.procedure.name,
-            "applicant": s.dossier.applicant.full_name,
+            "procedure": s.dossier.procedure_name,
+            "applicant": s.dossier.applicant_name,
             "status": s.dossier.status_label,
-            "step": s.dossier.current_step.name if s.dossier.current_step_id else "",
+            "step": s.dossier.step_name or "",
             "last_entry": shown_at(s.last_entry),
-            "days": format_vn(s.days),
+            "ago": _("%(days)s working days ago") % {"days": format_vn(s.days)},
         }
         for s in stale
     ]
@@ -439,27 +439,22 @@ def _rows(dossiers, order, start: int, stop: int) -> list[QueueRow]:
 
 
 STALE_SHOWN = 20
-STALE_FIELDS = (
-    "code",
-    "status",
-    "current_agency",  # its calendar says what is stale
-    "procedure__name",
-    "applicant__full_name",
-    "current_step__name",
-)
+# What the stale block shows, read as plain values (as the page's rows, ROW_COLUMNS).
+STALE_COLUMNS = {
+    "code": "code",
+    "status": "status",
+    "procedure_name": "procedure__name",
+    "applicant_name": "applicant__full_name",
+    "step_name": "current_step__name",
+}
 
 
 def _own_stale(user, now, statuses: dict):
     """The officer's own stale dossiers, labelled with `statuses` (the page's translations)."""
     from motcua.stats import reconciliation
 
-    mine = (
-        permissions.visible_dossiers(user)
-        .filter(assignee=user)
-        .select_related("procedure", "applicant", "current_step")
-        .only(*STALE_FIELDS)  # what the block shows, as the page's rows (ROW_COLUMNS)
-    )
-    stale = reconciliation.stale(mine, now, limit=STALE_SHOWN)
+    mine = permissions.visible_dossiers(user).filter(assignee=user)
+    stale = reconciliation.stale(mine, now, limit=STALE_SHOWN, columns=STALE_COLUMNS)
     for s in stale:
         s.dossier.status_label = statuses.get(s.dossier.status, s.dossier.status)
     return stale

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -113,7 +114,7 @@ class RecordOnly:
 
 @dataclass
 class Stale:
-    dossier: Dossier
+    dossier: Dossier | SimpleNamespace  # a plain object with `stale(columns=…)`
     last_entry: datetime
     days: Decimal
 
@@ -266,11 +267,21 @@ def _stale_since(cal, now: datetime, days: int) -> datetime:
     return now - timedelta(seconds=enough)
 
 
-def stale(dossiers: QuerySet, now: datetime | None = None, limit: int | None = None):
+def stale(
+    dossiers: QuerySet,
+    now: datetime | None = None,
+    limit: int | None = None,
+    columns: dict[str, str] | None = None,
+):
     """The open dossiers of `dossiers` with nothing entered for STALE_WORKING_DAYS working
     days, stalest first, as `Stale` rows. One query: the candidates (nothing entered for
     at least days − 1 calendar days, a necessary condition) are checked against their
-    agency's calendar here."""
+    agency's calendar here.
+
+    With `columns` (name: field path), each row's `dossier` is not a model instance but a
+    plain object with those values and `pk`, `current_agency_id`: the work queue's stale
+    block shows five values of twenty dossiers, and building them as models with their
+    procedure, applicant and step was a good part of its time (docs/performance.md)."""
     now = now or timezone.now()
     days = rule("STALE_WORKING_DAYS")
     if days <= 0:
@@ -286,9 +297,15 @@ def stale(dossiers: QuerySet, now: datetime | None = None, limit: int | None = N
         # not (yet), so the first `limit` are the list; a few more for officers whose
         # agencies keep different calendars. The full list (the report) has no limit.
         candidates = candidates[: limit + 10]
+    if columns is not None:
+        own = [name for name, path in columns.items() if name == path]
+        named = {name: F(path) for name, path in columns.items() if name != path}
+        candidates = candidates.values("pk", "current_agency_id", "last_entry", *own, **named)
     cutoffs: dict = {}
     rows = []
     for d in candidates:
+        if columns is not None:
+            d = SimpleNamespace(**d)
         agency_id = d.current_agency_id
         if agency_id not in cutoffs:
             cutoffs[agency_id] = stale_since(agency_id, now, days)

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from motcua.catalog.tests.factories import make_procedure
+from motcua.core.numbers import format_vn
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.tests.factories import APPLICANT, make_province
@@ -325,6 +326,14 @@ def test_the_officers_own_stale_dossiers_come_first(client, scenario):
     html = response.content.decode()
     assert html.index(old.code) < html.index(fresh.code)  # the stale block is on top
     assert 'class="pill stale"' in html
+    # The block's row: the dossier's procedure, applicant, status and step, the pill, and
+    # for how many working days nothing was entered (read as plain values, not models).
+    block = html[html.index('class="stale-block"') : html.index("</section>")]
+    old.refresh_from_db()
+    assert p.procedure.name in block and old.applicant.full_name in block
+    assert old.get_status_display() in block and old.current_step.name in block
+    days = format_vn(response.context["stale"][0].days)
+    assert "Tồn đọng, chưa cập nhật" in block and f"{days} ngày làm việc trước" in block
     # Another officer's queue does not get it in their own block.
     client.force_login(p.officer("justice", R.LEADER))
     assert client.get("/office/").context["stale"] == []
