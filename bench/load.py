@@ -10,7 +10,7 @@ to look up, an API token and an officer; starts `motcua serve` on 127.0.0.1 (a f
 60 s unless set); then runs each locust scenario of bench/locustfile.py headless for
 `--seconds` with `--users` users and prints requests/s, median and p99, failures, and each
 as a ratio to the floor (GET /healthz on the same server: no database, the framework's
-cost).
+cost). Under the table, each target (`TARGETS`) with PASS or FAIL.
 
 The lookup's rate-limit counters (core/ratelimit.py) live where production keeps them:
 in Redis when MOTCUA_REDIS_URL is set or, with `--limits auto` (the default), when a Redis
@@ -53,6 +53,12 @@ import project_path  # noqa: F401 - first: the import path (see its docstring)
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-bench-password-1"
 SCENARIOS = ["FloorUser", "CatalogueUser", "LookupFormUser", "LookupUser", "MixedUser"]
+# The ratios to the floor the lookup is held to, with no failure: its form 0.5 (issue 11),
+# its answer a third (docs/decisions/0012-lookup-answer-target.md says why).
+TARGETS = {
+    ("LookupFormUser", "/lookup/ (form)"): (0.5, "1/2"),
+    ("LookupUser", "/lookup/ (POST)"): (1 / 3, "1/3"),
+}
 
 
 def prepare(dossiers: int, sessions_needed: int = 8) -> dict:
@@ -460,6 +466,11 @@ def report(figures: dict) -> None:
                 f"{row['failures']:>5} {row['rps']:>8.1f} {row['median_ms']:>7.0f} "
                 f"{row['p99_ms']:>7.0f} {ratio:>14.2f}"
             )
+    for (scenario, name), (target, shown) in TARGETS.items():
+        row = figures[scenario].get(name)
+        ratio = row["rps"] / floor["rps"] if row and floor["rps"] else 0
+        verdict = "PASS" if row and not row["failures"] and ratio >= target else "FAIL"
+        print(f"target: {name} >= {shown} x the floor: {ratio:.2f} {verdict}")
 
 
 def report_soak(figures: dict) -> None:
