@@ -491,7 +491,7 @@ def round_ratios(rounds: list[dict], scenario: str, name: str) -> list[float]:
 
 def report(figures: dict) -> None:
     floor = figures["FloorUser"]["Aggregated"]
-    rounds = figures.get("rounds", [figures])
+    rounds = figures["rounds"]
     print(
         f"load bench: {figures['users']} users × {figures['seconds']} s per scenario"
         + (f", {len(rounds)} rounds of every scenario in turn" if len(rounds) > 1 else "")

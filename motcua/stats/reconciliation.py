@@ -297,15 +297,14 @@ def stale(
         # not (yet), so the first `limit` are the list; a few more for officers whose
         # agencies keep different calendars. The full list (the report) has no limit.
         candidates = candidates[: limit + 10]
-    if columns is not None:
-        own = [name for name, path in columns.items() if name == path]
-        named = {name: F(path) for name, path in columns.items() if name != path}
-        candidates = candidates.values("pk", "current_agency_id", "last_entry", *own, **named)
+    if columns is not None:  # read by position, named as the queue's ROW_COLUMNS are
+        names = ("pk", "current_agency_id", "last_entry", *columns)
+        candidates = candidates.values_list(*names[:3], *columns.values())
     cutoffs: dict = {}
     rows = []
     for d in candidates:
         if columns is not None:
-            d = SimpleNamespace(**d)
+            d = SimpleNamespace(**dict(zip(names, d, strict=True)))
         agency_id = d.current_agency_id
         if agency_id not in cutoffs:
             cutoffs[agency_id] = stale_since(agency_id, now, days)
