@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from motcua.core.around import Around
 from motcua.core.numbers import percent
 from motcua.dossiers.models import Dossier, DossierEvent, Timeliness
 from motcua.dossiers.services import calendar, rule
@@ -267,6 +268,18 @@ def _stale_since(cal, now: datetime, days: int) -> datetime:
     return now - timedelta(seconds=enough)
 
 
+def _stale_rows(ids, paths: tuple) -> QuerySet:
+    return (
+        Dossier.objects.filter(pk__in=ids)
+        .order_by("last_entered_at", "id")
+        .values_list("pk", "current_agency_id", "last_entered_at", *paths)
+    )
+
+
+# The stale rows' columns, compiled once per process and set of columns (core/around.py).
+_STALE_ROWS = Around(_stale_rows)
+
+
 def stale(
     dossiers: QuerySet,
     now: datetime | None = None,
@@ -281,7 +294,9 @@ def stale(
     With `columns` (name: field path), each row's `dossier` is not a model instance but a
     plain object with those values and `pk`, `current_agency_id`: the work queue's stale
     block shows five values of twenty dossiers, and building them as models with their
-    procedure, applicant and step was a good part of its time (docs/performance.md)."""
+    procedure, applicant and step was a good part of its time (docs/performance.md); the
+    part of the query that reads those columns around the candidates' ids is compiled once
+    per process (core/around.py)."""
     now = now or timezone.now()
     days = rule("STALE_WORKING_DAYS")
     if days <= 0:
@@ -292,14 +307,16 @@ def stale(
         .filter(last_entry__lte=now - timedelta(days=days - 1))
         .order_by("last_entry", "id")
     )
+    if columns is not None:  # read by position, named as the queue's ROW_COLUMNS are
+        names = ("pk", "current_agency_id", "last_entry", *columns)
+        candidates = candidates.values("pk")
     if limit is not None:
         # Stalest first: on one calendar every stale candidate comes before every one that is
         # not (yet), so the first `limit` are the list; a few more for officers whose
         # agencies keep different calendars. The full list (the report) has no limit.
         candidates = candidates[: limit + 10]
-    if columns is not None:  # read by position, named as the queue's ROW_COLUMNS are
-        names = ("pk", "current_agency_id", "last_entry", *columns)
-        candidates = candidates.values_list(*names[:3], *columns.values())
+    if columns is not None:  # the candidates' ids, and around them their columns
+        candidates = _STALE_ROWS.rows(candidates, tuple(columns.values()))
     cutoffs: dict = {}
     rows = []
     for d in candidates:

@@ -344,6 +344,33 @@ def test_queue_finds_a_dossier_by_applicant_name_id_number_or_phone(client, prov
     assert Dossier.objects.get(pk=other.pk).applicant_name_folded == "tran thi binh"
 
 
+def test_a_word_finding_many_procedures_still_finds_their_dossiers_only(
+    client, province, monkeypatch
+):
+    """A common word finds more procedures than the page lists by id (views.SEARCH_IDS_MAX):
+    the dossiers of those procedures are found all the same, and no other; on PostgreSQL
+    from the ids kept for the catalogue's generation, without reading the catalogue again."""
+    from motcua.catalog.tests.factories import make_procedure
+    from motcua.dossiers import views
+
+    mine, other = receive(province), receive(province)
+    birth = make_procedure(name="Đăng ký khai sinh", agency=province.justice.code)
+    Dossier.objects.filter(pk=other.pk).update(procedure=birth)  # another procedure's dossier
+    word = province.procedure.name.split()[0]  # "Cấp": not in the other procedure's name
+    monkeypatch.setattr(views, "SEARCH_IDS_MAX", 0)
+    client.force_login(province.officer("justice", R.LEADER))
+
+    def found(q):
+        return {d.code for d, _ in client.get("/office/", {"q": q}).context["rows"]}
+
+    assert found(word) == {mine.code}  # the procedures' ids read, and kept
+    assert found("Zyxwv") == set()
+    with CaptureQueriesContext(connection) as captured:
+        assert found(word) == {mine.code}
+    if connection.vendor == "postgresql":
+        assert not [q for q in captured if "search_text" in q["sql"]]
+
+
 def test_the_migration_gives_existing_dossiers_their_applicants_folded_name(province):
     from importlib import import_module
 
