@@ -16,6 +16,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ID = 2**63 - 1
@@ -78,15 +80,26 @@ def parse(sort: Sort, text: str):
 
 def beyond(sort: Sort, values, backwards: bool = False) -> Q:
     """Rows strictly after the key (strictly before with `backwards`) in the sort's order:
-    for keys k1..kn, id, the first key that differs decides."""
+    for keys k1..kn, id, the first key that differs decides.
+
+    The keys are compared as `COALESCE(key, key)`, which no index holds: the condition is a
+    filter on the rows the other conditions find, never a range of an index. PostgreSQL
+    judges how many open dossiers lie past a date from the whole table's statistics, where
+    most dates are long past: it guessed some 200 where there were 13,000 and read them all
+    through the due-date index to sort them (8–10 ms a page at a million dossiers), where the
+    officer's own agencies' indexes, or the ordered index read from the top, take 1 ms."""
     condition = Q(pk__lt=values[-1]) if sort.id_descending != backwards else Q(pk__gt=values[-1])
     for (field, descending), value in reversed(list(zip(sort, values[:-1], strict=True))):
         condition = _past(field, descending, value, backwards) | (_equal(field, value) & condition)
     return condition
 
 
+def _key(field: str):
+    return Coalesce(F(field), F(field))
+
+
 def _equal(field: str, value) -> Q:
-    return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
+    return Q(IsNull(_key(field), True)) if value is None else Q(Exact(_key(field), value))
 
 
 def _past(field: str, descending: bool, value, backwards: bool) -> Q:
@@ -94,9 +107,9 @@ def _past(field: str, descending: bool, value, backwards: bool) -> Q:
     if not backwards:
         if value is None:  # nothing comes after NULL
             return Q(pk__in=[])
-        lookup = "lt" if descending else "gt"
-        return Q(**{f"{field}__{lookup}": value}) | Q(**{f"{field}__isnull": True})
+        after = LessThan if descending else GreaterThan
+        return Q(after(_key(field), value)) | Q(IsNull(_key(field), True))
     if value is None:  # every non-NULL comes before NULL
-        return Q(**{f"{field}__isnull": False})
-    lookup = "gt" if descending else "lt"
-    return Q(**{f"{field}__{lookup}": value})
+        return Q(IsNull(_key(field), False))
+    before = GreaterThan if descending else LessThan
+    return Q(before(_key(field), value))

@@ -216,3 +216,43 @@ def test_a_nul_byte_in_a_cursor_is_refused_before_the_queue(client, province):
     client.force_login(province.officer("justice", R.LEADER))
     response = client.get("/office/", {"after": "1\x00.2"})
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("name", ["due", "check", "received"])
+def test_each_key_has_exactly_the_rows_after_and_before_it_nulls_last(province, name):
+    """keyset.beyond against the order written out by hand: each date ascending (newest
+    first for "received"), a dossier without the date after every dated one, the id
+    breaking ties in the last key's direction."""
+    from motcua.dossiers import keyset
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.views import SORTS
+
+    sort = SORTS[name]
+    fields = [field for field, _ in sort]
+    made = [receive(province, days) for days in (5, 5, 3, 9, 1, 7)]
+    # Two without the first date, two sharing one with a third dossier.
+    Dossier.objects.filter(pk__in=[made[1].pk, made[4].pk]).update(**{fields[0]: None})
+    Dossier.objects.filter(pk=made[5].pk).update(**{fields[0]: getattr(made[0], fields[0])})
+    rows = list(Dossier.objects.filter(pk__in=[d.pk for d in made]).values("pk", *fields))
+
+    def written(row):  # by hand: NULLs last on each key; the id in the last key's direction
+        parts = []
+        for field, descending in sort:
+            value = row[field]
+            stamp = 0 if value is None else value.timestamp()
+            parts += [0 if value is not None else 1, -stamp if descending else stamp]
+        return (*parts, -row["pk"] if sort[-1][1] else row["pk"])
+
+    ordered = [r["pk"] for r in sorted(rows, key=written)]
+    for i, row in enumerate(sorted(rows, key=written)):
+        key = keyset.parse(sort, keyset.key(sort, _Row(row)))
+        dossiers = Dossier.objects.filter(pk__in=ordered)
+        after = dossiers.filter(keyset.beyond(sort, key)).values_list("pk", flat=True)
+        before = dossiers.filter(keyset.beyond(sort, key, backwards=True))
+        assert set(after) == set(ordered[i + 1 :])
+        assert set(before.values_list("pk", flat=True)) == set(ordered[:i])
+
+
+class _Row:
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
