@@ -59,6 +59,19 @@ def test_the_search_by_code_and_name_reads_the_trigram_indexes():
     shown = plan(matching(open_dossiers(), "Zyxwv"))
     assert "dossier_open_code_trgm" in shown and "dossier_open_name_trgm" in shown
 
+    # No pending list (migration 0016): each search reads the index, not an unsorted tail
+    # of the day's changes; a dossier just received is found at once all the same.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [list(MIGRATION.INDEXES)],
+        )
+        assert {name: options for name, options in cursor.fetchall()} == {
+            name: ["fastupdate=off"] for name in MIGRATION.INDEXES
+        }
+    late = receive_at_counter(province, {**_applicant("Đỗ Văn Khải")})
+    assert list(matching(open_dossiers(), "khai").values_list("pk", flat=True)) == [late.pk]
+
 
 def _applicant(name: str) -> dict:
     from motcua.dossiers.tests.factories import APPLICANT
