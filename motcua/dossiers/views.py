@@ -120,6 +120,9 @@ ROW_COLUMNS = {
     "step_name": "current_step__name",
     "assignee_name": "assignee__full_name",
     "assignee_username": "assignee__username",
+    "assignee_id": "assignee_id",  # the stale mark (reconciliation.is_stale)
+    "current_agency_id": "current_agency_id",
+    "last_entered_at": "last_entered_at",
     "stop_asked": "stop_asked",  # services.stop_request_exists
     "postal_latest": "postal_latest",  # postal.services.queue_annotations
 }
@@ -283,9 +286,12 @@ def queue(request):
         d.status_label, d.urgency_label = statuses.get(d.status, d.status), pills.get(colour, "")
         marked.append((d, colour))
     rows = marked
-    # The officer's own stale dossiers first, on the first page: one small query of their
-    # own open dossiers (the assignee index), apart from the page's query.
-    stale = _own_stale(request.user, now, statuses) if page == 1 and position is None else []
+    # The officer's own stale dossiers first, on the queue's first page: one small query of
+    # their own open dossiers (the assignee index), apart from the page's query. Not above a
+    # search's results: the officer looks for a dossier, and the rows still say they are
+    # stale (each row's mark is worked out from its own values, whatever the page).
+    first = page == 1 and position is None and not data.get("q")
+    stale = _own_stale(request.user, now, statuses) if first else []
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
@@ -305,7 +311,7 @@ def queue(request):
         prev_url = page_url(page - 1, before=keyset.key(sort, rows[0][0])) if back else page_url(1)
     if has_next and rows and page < MAX_PAGE:
         next_url = page_url(page + 1, after=keyset.key(sort, rows[-1][0]))
-    stale_ids = {s.dossier.pk for s in stale}
+    stale_ids = _own_stale_ids([d for d, _u in rows], request.user, now)
     stop_ids = services.pending_stop_ids([d for d, _u in rows])
     return render(
         request,
@@ -468,6 +474,18 @@ STALE_COLUMNS = {
     "applicant_name": "applicant__full_name",
     "step_name": "current_step__name",
 }
+
+
+def _own_stale_ids(rows, user, now) -> set[int]:
+    """Of the page's rows, the officer's own stale dossiers (as the stale block finds them)."""
+    from motcua.stats.reconciliation import is_stale
+
+    return {
+        d.pk
+        for d in rows
+        if d.assignee_id == user.pk
+        and is_stale(d.status, d.current_agency_id, d.last_entered_at, now)
+    }
 
 
 def _own_stale(user, now, statuses: dict):

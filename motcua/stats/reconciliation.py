@@ -251,6 +251,15 @@ def stale_since(agency_id, now: datetime, days: int | None = None) -> datetime:
     return instant
 
 
+def is_stale(status, agency_id, last_entry: datetime | None, now: datetime) -> bool:
+    """Is a dossier in this status at this agency, with its last entry then, stale now? As
+    `stale` finds them, for one row already read (the work queue's rows mark their own)."""
+    days = rule("STALE_WORKING_DAYS")
+    if days <= 0 or status not in STALE_STATUSES or last_entry is None or agency_id is None:
+        return False
+    return last_entry <= stale_since(agency_id, now, days)
+
+
 def _stale_since(cal, now: datetime, days: int) -> datetime:
     need = cal.hours.day * days
     enough = (7 * days + 30) * 86400  # seconds back: far enough, unless a long holiday

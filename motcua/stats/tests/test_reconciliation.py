@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -342,6 +343,17 @@ def test_the_officers_own_stale_dossiers_come_first(client, scenario):
     assert client.get("/office/", {"page": 2}).context["stale"] == []
     hx = client.get("/office/", {"sort": "received"}, headers={"HX-Request": "true"})
     assert old.code in hx.content.decode()
+    # A search lists what it finds, with no block above it; the stale row still says so,
+    # and the fresh one does not.
+    for q in (old.code, old.applicant.full_name):
+        found = client.get("/office/", {"q": q})
+        assert found.context["stale"] == [] and 'class="stale-block"' not in found.content.decode()
+        marks = {line["code"]: line["stale"] for line in found.context["lines"]}
+        assert marks[old.code] is True and marks.get(fresh.code, False) is False
+    # The rule switched off (no working day): nothing is marked.
+    with override_settings(MOTCUA={**getattr(settings, "MOTCUA", {}), "STALE_WORKING_DAYS": 0}):
+        lines = client.get("/office/", {"q": old.code}).context["lines"]
+        assert [line["stale"] for line in lines] == [False]
     Dossier.objects.filter(pk__in=[fresh.pk, old.pk]).update(assignee=None)
 
 
