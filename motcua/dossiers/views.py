@@ -33,7 +33,7 @@ from motcua.core import audit
 from motcua.core.around import Around
 from motcua.core.numbers import format_vn
 from motcua.core.text import fold
-from motcua.dossiers import keyset, permissions, services, uploads
+from motcua.dossiers import keyset, permissions, queue_html, services, uploads
 from motcua.dossiers.models import ACTION_CHOICES as ACTION_LABELS
 from motcua.dossiers.models import STATUS_CHOICES, Channel, Delegation, Dossier
 from motcua.dossiers.validation import InvalidApplicant
@@ -313,6 +313,7 @@ def queue(request):
         next_url = page_url(page + 1, after=keyset.key(sort, rows[-1][0]))
     stale_ids = _own_stale_ids([d for d, _u in rows], request.user, now)
     stop_ids = services.pending_stop_ids([d for d, _u in rows])
+    lines, stale_lines = _lines(rows, stale_ids, stop_ids), _stale_lines(stale)
     return render(
         request,
         # htmx (the filters) asks for the rows only; a page link or a reload gets the page.
@@ -328,8 +329,10 @@ def queue(request):
             "cursor_refused": refused,
             "now": now,
             "stale": stale,
-            "lines": _lines(rows, stale_ids, stop_ids),
-            "stale_lines": _stale_lines(stale),
+            "lines": lines,
+            "rows_html": queue_html.rows(lines),
+            "stale_lines": stale_lines,
+            "stale_rows": queue_html.stale_rows(stale_lines),
             "stale_days": services.rule("STALE_WORKING_DAYS"),
             "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
         },
@@ -337,9 +340,9 @@ def queue(request):
 
 
 # --- The rows as drawn -------------------------------------------------------------------------
-# Each row's cells are worked out here, once, as plain values (a dict: the template's fastest
-# lookup), so the row template only places them: the links, dates and conditions of fifty
-# rows and twenty stale ones were most of the page's rendering (docs/performance.md).
+# Each row's cells are worked out here, once, as plain values, and placed in their markup by
+# queue_html: the links, dates and conditions of fifty rows and twenty stale ones were most
+# of the page's rendering (docs/performance.md).
 
 
 def shown_at(value, year: bool = True) -> str:

@@ -443,3 +443,47 @@ def test_destructive_actions_need_a_confirmation_and_a_reason(client, province):
     assert done.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == Status.WITHDRAWN
+
+
+def test_the_rows_built_in_python_escape_every_value_and_place_each_mark():
+    from django.utils.safestring import mark_safe
+
+    from motcua.dossiers import queue_html
+
+    line = {
+        "urgency": "overdue",
+        "pill": "Quá hạn",
+        "url": '/office/d/A"1/',
+        "code": "A<1>",
+        "postal": mark_safe('<span class="pill postal">BĐ</span>'),  # its own template's
+        "stop": True,
+        "procedure": "Cấp <b>phiếu</b>",
+        "applicant": "O'Brien & <script>alert(1)</script>",
+        "status": "Đang xử lý",
+        "step": "Thẩm định",
+        "agency": "Sở Tư pháp",
+        "assignee": "",
+        "check": False,
+        "appointment": "08:00 09/12/2026",
+        "stale": True,
+        "transfer": "",
+        "apology": True,
+    }
+    with translation.override("vi"):
+        html = str(queue_html.rows([line]))
+        quiet = str(queue_html.rows([{**line, "stop": False, "stale": False, "apology": False}]))
+        block = str(queue_html.stale_rows([{**line, "last_entry": "x", "ago": "3 ngày"}]))
+    assert "<script>" not in html + block and "&lt;script&gt;" in html
+    assert (
+        "O&#x27;Brien &amp;" in html
+        and "A&lt;1&gt;" in html
+        and 'href="/office/d/A&quot;1/"' in html
+    )
+    assert '<span class="pill postal">BĐ</span>' in html  # safe HTML kept as is
+    assert '<tr class="overdue">' in html and '<span class="pill overdue">Quá hạn</span>' in html
+    assert '<br><span class="meta">Thẩm định</span>' in html
+    for mark in ('class="pill stop-requested"', 'class="pill stale"', 'class="meta warn"'):
+        assert mark in html and mark not in quiet
+    assert "Sở Tư pháp</td>" in html  # no assignee: nothing under the agency
+    assert block.startswith('<tr class="stale">') and "3 ngày" in block
+    assert str(queue_html.rows([])) == ""
