@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 
+from django.apps import apps
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 MARK = "SELECT motcua_rows_around"
@@ -69,3 +70,11 @@ class Around:
     def forget(self) -> None:
         """Compile again on next use (tests that change the database's settings)."""
         self._shells.clear()
+
+
+def by_key(model: str, column: str, of: str) -> Subquery:
+    """For each row, `of` of the `model` ("app.Model") row whose primary key is the row's
+    `column`: a subquery, one index lookup per row. Around a page of ids, PostgreSQL plans
+    a few of these in a fraction of the time it takes to plan as many joins."""
+    rows = apps.get_model(model)._default_manager.filter(pk=OuterRef(column))
+    return Subquery(rows.values(of)[:1])

@@ -9,13 +9,12 @@ from hashlib import sha256
 from urllib.parse import quote
 
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.http import Http404
@@ -31,7 +30,7 @@ from motcua.catalog.constants import Status as ProcedureStatus
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import search
 from motcua.core import audit
-from motcua.core.around import Around
+from motcua.core.around import Around, by_key
 from motcua.core.numbers import format_vn
 from motcua.core.text import fold
 from motcua.dossiers import keyset, permissions, queue_html, services, uploads
@@ -451,12 +450,7 @@ def _page_of(dossiers, sort, page: int, params):
 
 def _page_rows(ids, order) -> QuerySet:
     """What the page shows of the rows `ids` selects, in `order` (see _rows)."""
-    names = {
-        name: Subquery(
-            apps.get_model(model)._default_manager.filter(pk=OuterRef(column)).values(of)[:1]
-        )
-        for name, (model, column, of) in ROW_NAMES.items()
-    }
+    names = {name: by_key(*how) for name, how in ROW_NAMES.items()}
     return (
         Dossier.objects.filter(pk__in=ids)
         .annotate(**names)
@@ -487,9 +481,9 @@ STALE_SHOWN = 20
 STALE_COLUMNS = {
     "code": "code",
     "status": "status",
-    "procedure_name": "procedure__name",
-    "applicant_name": "applicant__full_name",
-    "step_name": "current_step__name",
+    "procedure_name": ROW_NAMES["procedure_name"],
+    "applicant_name": ROW_NAMES["applicant_name"],
+    "step_name": ROW_NAMES["step_name"],
 }
 
 

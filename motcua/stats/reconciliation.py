@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from motcua.core.around import Around
+from motcua.core.around import Around, by_key
 from motcua.core.numbers import percent
 from motcua.dossiers.models import Dossier, DossierEvent, Timeliness
 from motcua.dossiers.services import calendar, rule
@@ -277,11 +277,19 @@ def _stale_since(cal, now: datetime, days: int) -> datetime:
     return now - timedelta(seconds=enough)
 
 
-def _stale_rows(ids, paths: tuple) -> QuerySet:
+def _stale_rows(ids, columns: tuple) -> QuerySet:
+    """`columns`: (name, field path or (model, column, of) read by key), as `stale` has them."""
+    names = {name: by_key(*how) for name, how in columns if isinstance(how, tuple)}
     return (
         Dossier.objects.filter(pk__in=ids)
+        .annotate(**names)
         .order_by("last_entered_at", "id")
-        .values_list("pk", "current_agency_id", "last_entered_at", *paths)
+        .values_list(
+            "pk",
+            "current_agency_id",
+            "last_entered_at",
+            *(name if isinstance(how, tuple) else how for name, how in columns),
+        )
     )
 
 
@@ -300,8 +308,9 @@ def stale(
     at least days − 1 calendar days, a necessary condition) are checked against their
     agency's calendar here.
 
-    With `columns` (name: field path), each row's `dossier` is not a model instance but a
-    plain object with those values and `pk`, `current_agency_id`: the work queue's stale
+    With `columns` (name: a field path, or (model, column, of) read by key as
+    core/around.by_key does), each row's `dossier` is not a model instance but a plain
+    object with those values and `pk`, `current_agency_id`: the work queue's stale
     block shows five values of twenty dossiers, and building them as models with their
     procedure, applicant and step was a good part of its time (docs/performance.md); the
     part of the query that reads those columns around the candidates' ids is compiled once
@@ -325,7 +334,7 @@ def stale(
         # agencies keep different calendars. The full list (the report) has no limit.
         candidates = candidates[: limit + 10]
     if columns is not None:  # the candidates' ids, and around them their columns
-        candidates = _STALE_ROWS.rows(candidates, tuple(columns.values()))
+        candidates = _STALE_ROWS.rows(candidates, tuple(columns.items()))
     cutoffs: dict = {}
     rows = []
     for d in candidates:
