@@ -1,12 +1,11 @@
 """Periodic jobs: when each runs (a table written by hand), and that several workers run a
 due job once."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 
 from motcua.ops import schedule, services
 from motcua.ops.models import ScheduledJob
@@ -80,7 +79,9 @@ def jobs(settings):
 def test_a_due_job_is_enqueued_once_and_missed_runs_collapse(jobs):
     from django_tasks_db.models import DBTaskResult
 
-    start = timezone.now()
+    # A fixed morning (10:00 in Hà Nội), so that "nightly" (00:30) falls outside the hour:
+    # run at the wall clock, the test failed when run between 23:30 and 00:30.
+    start = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
     assert services.enqueue_due(start) == []  # first sight: due at its next time
     assert ScheduledJob.objects.get(name="often").next_run_at == start + timedelta(seconds=60)
     assert services.enqueue_due(start + timedelta(seconds=59)) == []
