@@ -320,14 +320,15 @@ def queue(request):
     stale_ids = _own_stale_ids([d for d, _u in rows], request.user, now)
     stop_ids = services.pending_stop_ids([d for d, _u in rows])
     lines, stale_lines = _lines(rows, stale_ids, stop_ids), _stale_lines(stale)
+    rows_only = request.headers.get("HX-Request")
     return render(
         request,
         # htmx (the filters) asks for the rows only; a page link or a reload gets the page.
-        "dossiers/_queue_results.html"
-        if request.headers.get("HX-Request")
-        else "dossiers/queue.html",
+        "dossiers/_queue_results.html" if rows_only else "dossiers/queue.html",
         {
             "form": form,
+            "status_select": "" if rows_only else queue_html.select(form["status"]),
+            "sort_select": "" if rows_only else queue_html.select(form["sort"]),
             "rows": rows,
             "page": page,
             "prev_url": prev_url,
@@ -340,7 +341,7 @@ def queue(request):
             "stale_lines": stale_lines,
             "stale_rows": queue_html.stale_rows(stale_lines),
             "stale_days": services.rule("STALE_WORKING_DAYS"),
-            "discipline": None if request.headers.get("HX-Request") else _discipline(request.user),
+            "discipline": None if rows_only else _discipline(request.user),
         },
     )
 

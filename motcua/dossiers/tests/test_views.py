@@ -487,3 +487,21 @@ def test_the_rows_built_in_python_escape_every_value_and_place_each_mark():
     assert "Sở Tư pháp</td>" in html  # no assignee: nothing under the agency
     assert block.startswith('<tr class="stale">') and "3 ngày" in block
     assert str(queue_html.rows([])) == ""
+
+
+@pytest.mark.parametrize("data", [None, {"status": "received"}, {"status": "nonsense<>"}, {}])
+def test_the_filters_selects_offer_and_select_what_djangos_widget_does(data):
+    import re
+
+    from motcua.dossiers import queue_html
+    from motcua.dossiers.views import QueueFilter
+
+    form = QueueFilter(data)
+    form.is_valid()
+    option = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
+    with translation.override("vi"):
+        for name in ("status", "sort"):
+            ours, django = str(queue_html.select(form[name])), str(form[name])
+            assert option.findall(ours) == option.findall(django)
+            assert ours.startswith(f'<select name="{name}" id="id_{name}">')
+    assert "nonsense" not in str(queue_html.select(form["status"]))  # never echoed back
