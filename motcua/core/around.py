@@ -2,10 +2,10 @@
 
 The work queue reads a page in one query: the ids of the page chosen among the officer's
 dossiers (the filters, the order, the slice: they change with every request), and around
-them what the page shows of those rows (their names through five joins, two marks as
-subqueries, the order again: the same on every request). Django builds and compiles the
-whole query on each request, and the outer part was most of it: 5.4 ms of Python per page
-on a 2-core machine, against about 1 ms for the ids alone (docs/performance.md).
+them what the page shows of those rows (their names, two marks, the order again: the same
+on every request). Django builds and compiles the whole query on each request, and the
+outer part was most of it: 5.4 ms of Python per page on a 2-core machine, against about
+1 ms for the ids alone (docs/performance.md).
 
 `Around(outer)` compiles the outer part once per process, database and key, with a marker
 where the ids go, and keeps its SQL, its parameters and its compiler (for the columns'
@@ -66,10 +66,6 @@ class Around:
         # Django 5.2 selects a values_list's columns in the order named (query.selected),
         # so the compiled rows are the iterable's tuples as they come.
         return compiler, before, after, tuple(params[:held]), tuple(params[held:])
-
-    def forget(self) -> None:
-        """Compile again on next use (tests that change the database's settings)."""
-        self._shells.clear()
 
 
 def by_key(model: str, column: str, of: str) -> Subquery:

@@ -48,33 +48,20 @@ def rows(lines: list[dict]) -> SafeString:
     check_by = format_html("{} ", _("Check by"))
     transfer_by = _("Transfer by")
     apology = format_html('<br><span class="meta warn">{}</span>', _("Apology needed if late"))
-    empty = ""
     html = []
-    for r in lines:
-        html.append(
-            format_html(
-                ROW,
-                urgency=r["urgency"],
-                url=r["url"],
-                code=r["code"],
-                postal=r["postal"],
-                stop=stop if r["stop"] else empty,
-                procedure=r["procedure"],
-                applicant=r["applicant"],
-                status=r["status"],
-                step=format_html(META, r["step"]) if r["step"] else empty,
-                agency=r["agency"],
-                assignee=format_html(META, r["assignee"]) if r["assignee"] else empty,
-                check=check_by if r["check"] else empty,
-                appointment=r["appointment"],
-                stale=stale if r["stale"] else empty,
-                pill=r["pill"],
-                transfer=format_html(META, f"{transfer_by} {r['transfer']}")
-                if r["transfer"]
-                else empty,
-                apology=apology if r["apology"] else empty,
-            )
-        )
+    for r in lines:  # the line's values, its marks turned into their markup
+        marks = {
+            "stop": stop if r["stop"] else "",
+            "step": format_html(META, r["step"]) if r["step"] else "",
+            "assignee": format_html(META, r["assignee"]) if r["assignee"] else "",
+            "check": check_by if r["check"] else "",
+            "stale": stale if r["stale"] else "",
+            "transfer": format_html(META, f"{transfer_by} {r['transfer']}")
+            if r["transfer"]
+            else "",
+            "apology": apology if r["apology"] else "",
+        }
+        html.append(format_html(ROW, **(r | marks)))
     return mark_safe("\n    ".join(html))  # each row escaped by format_html
 
 
@@ -85,15 +72,7 @@ def stale_rows(lines: list[dict]) -> SafeString:
         "".join(
             format_html(
                 STALE_ROW,
-                url=s["url"],
-                code=s["code"],
-                procedure=s["procedure"],
-                applicant=s["applicant"],
-                status=s["status"],
-                step=format_html(META, s["step"]) if s["step"] else "",
-                last_entry=s["last_entry"],
-                pill=pill,
-                ago=s["ago"],
+                **(s | {"step": format_html(META, s["step"]) if s["step"] else "", "pill": pill}),
             )
             for s in lines
         )

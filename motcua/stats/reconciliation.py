@@ -325,21 +325,20 @@ def stale(
         .filter(last_entry__lte=now - timedelta(days=days - 1))
         .order_by("last_entry", "id")
     )
-    if columns is not None:  # read by position, named as the queue's ROW_COLUMNS are
-        names = ("pk", "current_agency_id", "last_entry", *columns)
+    if columns is not None:
         candidates = candidates.values("pk")
     if limit is not None:
         # Stalest first: on one calendar every stale candidate comes before every one that is
         # not (yet), so the first `limit` are the list; a few more for officers whose
         # agencies keep different calendars. The full list (the report) has no limit.
         candidates = candidates[: limit + 10]
-    if columns is not None:  # the candidates' ids, and around them their columns
-        candidates = _STALE_ROWS.rows(candidates, tuple(columns.items()))
+    if columns is not None:  # the candidates' ids, and around them their columns, by name
+        names = ("pk", "current_agency_id", "last_entry", *columns)
+        read = _STALE_ROWS.rows(candidates, tuple(columns.items()))
+        candidates = [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in read]
     cutoffs: dict = {}
     rows = []
     for d in candidates:
-        if columns is not None:
-            d = SimpleNamespace(**dict(zip(names, d, strict=True)))
         agency_id = d.current_agency_id
         if agency_id not in cutoffs:
             cutoffs[agency_id] = stale_since(agency_id, now, days)
