@@ -1,14 +1,16 @@
 """What the public pages keep in each process's memory for visitors not signed in: parts of a
 page (the base template's header and footer: `{% kept %}`, core/templatetags/kept.py) and
-whole pages that are the same for every visitor but for their CSRF token (`kept_page`: the
-lookup's empty form). docs/performance.md, "Public pages".
+whole pages that are the same for every visitor but for their CSRF token and the parts named
+as each visitor's own (`kept_page`: the lookup's empty form, and its answer around the
+dossier's part). docs/performance.md, "Public pages".
 
 Kept text is rendered for an anonymous visitor once per process and key; the key holds the
 active language and the script prefix, with what the caller adds. A signed-in user's page is
 never kept nor served from here, nor a page with a query string or with messages waiting for
 the visitor. The CSRF token is each visitor's own: a kept page is rendered with a placeholder
 wherever `{% csrf_token %}` is, and each response gets the visitor's own token there (a page
-that would hold any other token is not kept); a kept part may not hold one at all. Nothing
+that would hold any other token is not kept); a kept part may not hold one at all. A page's
+own parts (`fill`) are placeholders in what is kept, filled in for each response. Nothing
 else of the request may be in a kept page (no CSP nonce, no user, no query string: the
 portal's templates use none of them for visitors). At most `MAX_KEPT` entries; all are
 forgotten when a setting changes (tests).
@@ -27,11 +29,15 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
 MAX_KEPT = 256
 # Where the visitor's token goes: random for each process, so no page text can hold it.
 TOKEN_PLACEHOLDER = f"kept{secrets.token_hex(16)}"
+# The token's placeholder, or a page's own part's (`kept_page`'s `fill`): the placeholder, a
+# hyphen and the part's name. Filled in one pass, so that nothing filled in is read again.
+_PLACEHOLDERS = re.compile(re.escape(TOKEN_PLACEHOLDER) + r"(?:-([a-z_]+))?")
 _TOKEN_VALUES = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 log = logging.getLogger(__name__)
 
@@ -70,18 +76,26 @@ def for_visitor(request) -> bool:
     )
 
 
-def kept_page(request, template_name: str, context: dict) -> HttpResponse:
-    """`render(request, template_name, context)`, kept for visitors: rendered once per
-    language and path with a placeholder for the CSRF token, then sent with this visitor's
-    own token. Everyone else gets the page rendered for them."""
+def kept_page(request, template_name: str, context: dict, fill: dict | None = None) -> HttpResponse:
+    """`render(request, template_name, {**context, **fill})`, kept for visitors: rendered once
+    per language and path with a placeholder for the CSRF token and for each part in `fill`,
+    then sent with this visitor's own token and parts. Everyone else gets the page rendered
+    for them.
+
+    `fill` holds the page's own parts (HTML: a plain string is escaped, a `SafeString` from
+    `format_html` is not), each printed once by the template as `{{ name }}`: no filter, no
+    condition around it. A page where a part's placeholder is not found exactly once is not
+    kept (the mistake is logged) and is rendered for each request."""
+    fill = fill or {}
     if not for_visitor(request):
-        return render(request, template_name, context)
-    entry = key("page", template_name, request.path)
+        return render(request, template_name, {**context, **fill})
+    entry = key("page", template_name, request.path, *sorted(fill))
     text = get(entry)
     if text is None:
         asked = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # get_token was called before
+        marks = {name: f"{TOKEN_PLACEHOLDER}-{name}" for name in fill}
         text = render_to_string(
-            template_name, {**context, "csrf_token": TOKEN_PLACEHOLDER}, request
+            template_name, {**context, **marks, "csrf_token": TOKEN_PLACEHOLDER}, request
         )
         # Anything that asked for the real token while rendering (a sub-template of its own,
         # a tag) or printed another token: the page is rendered for each visitor instead.
@@ -92,6 +106,11 @@ def kept_page(request, template_name: str, context: dict) -> HttpResponse:
         ):
             if not asked:
                 log.error("page %s holds a CSRF token of its own: not kept", template_name)
-            return render(request, template_name, context)
+            return render(request, template_name, {**context, **fill})
+        if any(text.count(mark) != 1 for mark in marks.values()):
+            log.error("page %s does not print each part once: not kept", template_name)
+            return render(request, template_name, {**context, **fill})
         put(entry, text)
-    return HttpResponse(text.replace(TOKEN_PLACEHOLDER, get_token(request)))
+    values = {name: conditional_escape(value) for name, value in fill.items()}
+    values[None] = get_token(request)
+    return HttpResponse(_PLACEHOLDERS.sub(lambda found: values[found[1]], text))

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.catalog.models import Procedure
 from motcua.core import audit, kept, ratelimit
 from motcua.core.security import client_ip
+from motcua.dossiers import lookup_html
 from motcua.dossiers.links import TOKEN_PARAMETER, token_opens
 from motcua.dossiers.models import BEFORE_ANY, Applicant, Channel, Dossier, DossierEvent
 from motcua.dossiers.services import SECRET_ALPHABET
@@ -309,13 +310,15 @@ def _form(request, form, *, status=200, **context):
 
 
 def _check(request, code: str):
-    data = request.POST.dict()
-    data["code"] = data.get("code") or code  # an old form posted the password alone
-    form = LookupForm(data)
-    if not form.is_valid():
+    posted = request.POST
+    typed = posted.get("code") or code  # an old form posted the password alone
+    typed_secret = posted.get("secret", "")
+    if not typed.strip() or not typed_secret.strip() or "\x00" in typed + typed_secret:
+        # What LookupForm refuses (a field left empty, a NUL character), with its messages;
+        # an answer to valid input does not build the form (docs/performance.md).
+        form = LookupForm({**posted.dict(), "code": typed})
         return _form(request, form)
-    code = normal_code(form.cleaned_data["code"])
-    secret = normal_secret(form.cleaned_data["secret"])
+    code, secret = normal_code(typed), normal_secret(typed_secret)
     per_client, per_code = limits()
     dossier = find(code)
     right = password_matches(dossier, secret)
@@ -325,12 +328,13 @@ def _check(request, code: str):
             failed=not right,
         )
     except ratelimit.Unavailable:
+        form = LookupForm({**posted.dict(), "code": typed})
         response = _form(request, form, status=503, unavailable=True)
         response["Retry-After"] = "60"
         return response
     for counter, scope in zip(counted, ("client", "code"), strict=False):
         if counter.exceeded:
-            return _limited(request, form, counter, scope)
+            return _limited(request, typed.strip(), counter, scope)
     if right:
         return _show(request, dossier)
     # Never the password; the code as typed (bounded) and the address, as for a failed sign-in.
@@ -338,13 +342,13 @@ def _check(request, code: str):
     return _form(request, LookupForm(initial={"code": code}), error=True)
 
 
-def _limited(request, form, counted, scope: str):
+def _limited(request, typed: str, counted, scope: str):
     if counted.first_refused:  # one audit row per window, however long the attack goes on
         audit.refused(None, "dossier.lookup.limited", scope=scope, address=client_ip(request))
     retry_after = counted.retry_after()
     response = _form(
         request,
-        LookupForm(initial={"code": form.cleaned_data["code"][:CODE_MAX]}),
+        LookupForm(initial={"code": typed[:CODE_MAX]}),
         status=429,
         limited=True,
         minutes=max(1, -(-retry_after // 60)),
@@ -371,8 +375,9 @@ def _show(request, dossier):
     """The answer page, from what `find` read: no other query unless the dossier has a live
     postal order (then its status and tracking number, as `{% postal_tracking %}` shows).
     Its dates, labels and timeline are worked out here as plain values, as the work queue's
-    rows are (views._lines): the `date` filter and attribute lookups were most of the
-    page's rendering (docs/performance.md)."""
+    rows are (views._lines), and drawn in lookup_html; the page around them is kept for
+    visitors (core/kept.py). The template language was most of the answer's time
+    (docs/performance.md)."""
     language = get_language()
     actions = _labels(DossierEvent, "action", language)
     events = [
@@ -390,23 +395,17 @@ def _show(request, dossier):
             .prefetch_related(None)
             .only("direction", "status", "status_at", "tracking_number", "dossier_id", "fee")
         )
-    return render(
-        request,
-        "dossiers/lookup_result.html",
-        {
-            "dossier": dossier,  # the dossier shown (the page itself shows the values below)
-            "code": dossier.code,
-            "procedure_name": dossier.procedure_name,
-            "masked_name": mask_name(dossier.applicant_name),
-            "status_label": _labels(Dossier, "status", language).get(
-                dossier.status, dossier.status
-            ),
-            "received_at": shown_at(dossier.received_at) or "–",
-            "due_at": shown_at(dossier.due_at) or "–",
-            "returned_at": shown_at(dossier.returned_at),
-            "events": events,
-            "return_place": _place(dossier.channel, dossier.desk),
-            "ready": dossier.status == Status.RESULT_READY,
-            "postal_orders": orders,
-        },
+    answer = lookup_html.answer(
+        code=dossier.code,
+        procedure=dossier.procedure_name,
+        applicant=mask_name(dossier.applicant_name),
+        status=_labels(Dossier, "status", language).get(dossier.status, dossier.status),
+        received_at=shown_at(dossier.received_at) or "–",
+        due_at=shown_at(dossier.due_at) or "–",
+        returned_at=shown_at(dossier.returned_at),
+        place=_place(dossier.channel, dossier.desk),
+        ready=dossier.status == Status.RESULT_READY,
+        events=events,
+        postal_orders=orders,
     )
+    return kept.kept_page(request, "dossiers/lookup_result.html", {}, fill={"answer": answer})

@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 
 from motcua.core import kept
 from motcua.core.templatetags import kept as kept_tags
-from motcua.dossiers.tests.factories import make_province, receive_at_counter
+from motcua.dossiers.tests.factories import APPLICANT, make_province, receive_at_counter
 from motcua.org.constants import Role
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,56 @@ def test_a_kept_part_may_not_hold_a_block_nor_be_kept_without_a_request():
         Context({"name": "Nguyễn Văn An"})
     )
     assert text == "Nguyễn Văn An" and not kept._kept
+
+
+def kept_pages() -> list[tuple]:
+    """The whole pages kept (not the base template's parts): template, path, parts."""
+    return [entry[3:] for entry in kept._kept if entry[2] == "page"]
+
+
+def visitor_request(rf, path="/lookup/"):
+    request = rf.post(path)
+    request.user, request.session = AnonymousUser(), SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_the_answer_is_kept_around_each_dossiers_own_part(client, province, monkeypatch):
+    one = receive_at_counter(province)
+    two = receive_at_counter(province, applicant={**APPLICANT, "full_name": "Trần Thị Bình"})
+
+    def answer(dossier) -> str:
+        page = client.post("/lookup/", {"code": dossier.code, "secret": dossier.secret})
+        return page.content.decode()
+
+    first, second = answer(one), answer(two)
+    assert one.code in first and two.code in second and one.code not in second
+    assert "Nguyễn V** A*" in first and "Trần T** B***" in second
+    assert kept_pages() == [("dossiers/lookup_result.html", "/lookup/", "answer")]
+    with monkeypatch.context() as m:  # the same page as rendered afresh, token aside
+        m.setattr(kept, "for_visitor", lambda request: False)
+        m.setattr(kept_tags, "_visitor", lambda context: False)
+        assert without_tokens(answer(two)) == without_tokens(second)
+    for text in kept._kept.values():  # nothing of either dossier in what is kept
+        assert one.code not in text and two.code not in text and "Bình" not in text
+
+
+def test_a_pages_own_part_is_escaped_filled_in_once_and_never_read_again(rf, db):
+    request = visitor_request(rf)
+    part = f"{kept.TOKEN_PLACEHOLDER} {kept.TOKEN_PLACEHOLDER}-answer <b>"
+    for _ in range(2):  # rendered and kept, then from what is kept
+        text = kept.kept_page(request, "dossiers/lookup_result.html", {}, fill={"answer": part})
+        text = text.content.decode()
+        assert f"{kept.TOKEN_PLACEHOLDER} {kept.TOKEN_PLACEHOLDER}-answer &lt;b&gt;" in text
+        assert TOKEN.search(text)[1] != kept.TOKEN_PLACEHOLDER  # the visitor's own token
+    assert kept_pages() == [("dossiers/lookup_result.html", "/lookup/", "answer")]
+
+
+def test_a_page_that_does_not_print_its_part_once_is_rendered_for_each_request(rf, db, caplog):
+    from motcua.dossiers.lookup import LookupForm
+
+    request = visitor_request(rf)
+    context = {"form": LookupForm()}
+    page = kept.kept_page(request, "dossiers/lookup.html", context, fill={"answer": "Có"})
+    assert page.status_code == 200 and 'name="secret"' in page.content.decode()
+    assert kept_pages() == [] and "does not print each part once" in caplog.text

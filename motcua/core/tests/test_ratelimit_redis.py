@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from motcua.core import ratelimit
 from motcua.core.tests.limits import REDIS_URL, redis_limits
 from motcua.dossiers.tests.factories import make_province, receive_at_counter
+from motcua.dossiers.tests.lookup_pages import shown
 
 ATTACKER, CITIZEN = "203.0.113.50", "198.51.100.50"
 
@@ -114,7 +115,7 @@ def test_the_lookup_over_redis_limits_wrong_passwords_and_reads_the_database_onc
     assert post(other.code, other.secret, CITIZEN).status_code == 200  # prepares the statement
     with CaptureQueriesContext(connection) as queries:
         right = post(dossier.code, dossier.secret, CITIZEN)
-    assert right.status_code == 200 and right.context["dossier"] == dossier
+    assert shown(right, dossier)
     assert len(queries) == 1  # the dossier, its names, desks and events: one statement
     assert all(v == 0 for v in stored(prefix).values())  # the right password is not counted
     answers = [post(dossier.code, f"WRONG{n:03d}", ATTACKER).status_code for n in range(12)]

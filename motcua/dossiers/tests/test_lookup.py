@@ -13,6 +13,7 @@ from motcua.core.models import AuditEvent
 from motcua.dossiers import links, services
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.tests.factories import APPLICANT, make_province, receive_at_counter
+from motcua.dossiers.tests.lookup_pages import answer_of, shown
 from motcua.dossiers.tests.test_chains import chain_setup  # noqa: F401 - a fixture
 from motcua.dossiers.workflow import Action, Status
 from motcua.org.constants import Role
@@ -33,10 +34,6 @@ def dossier(province):
 
 def look_up(client, code, secret, address=CITIZEN):
     return client.post("/lookup/", {"code": code, "secret": secret}, REMOTE_ADDR=address)
-
-
-def shown(response) -> bool:
-    return response.status_code == 200 and "dossier" in response.context
 
 
 def without_csrf(response) -> str:
@@ -63,12 +60,13 @@ def test_the_right_password_shows_status_progress_appointment_and_where_to_colle
     # As a citizen types it: lower case, spaces around and inside.
     secret = f" {dossier.secret[:4].lower()} {dossier.secret[4:].lower()} "
     page = look_up(client, f" {dossier.code.lower()} ", secret)
-    assert shown(page) and page.context["dossier"] == dossier
+    assert shown(page, dossier)
     text = page.content.decode()
     assert "Cấp Phiếu lý lịch tư pháp" in text
     assert timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") in text
     assert "Quầy Sở Tư pháp" in text  # where the result is collected
-    assert [e.action for e in page.context["dossier"].public_events] == [Action.RECEIVE]
+    received = timezone.localtime(dossier.received_at).strftime("%H:%M %d/%m/%Y")
+    assert answer_of(page)["timeline"] == [("Tiếp nhận", received, "")]
     # Nothing personal beyond a masked name.
     assert "Nguyễn V** A*" in text and "Nguyễn Văn An" not in text
     assert APPLICANT["id_number"] not in text and APPLICANT["phone"] not in text
@@ -76,12 +74,64 @@ def test_the_right_password_shows_status_progress_appointment_and_where_to_colle
     assert dossier.secret not in text
 
 
+def test_the_answer_shows_every_fact_a_citizen_reads_with_the_labels_written_out(
+    client, province, dossier
+):
+    """The whole answer, read from the page (Vietnamese, then English), against the labels
+    and values written out by hand; then, the result ready, the notice where to collect it
+    with the desk's name escaped wherever it is shown."""
+
+    def local(value):
+        return timezone.localtime(value).strftime("%H:%M %d/%m/%Y")
+
+    received, due = local(dossier.received_at), local(dossier.due_at)
+    answer = answer_of(look_up(client, dossier.code, dossier.secret))
+    assert answer["facts"] == {
+        "Mã hồ sơ": dossier.code,
+        "Thủ tục": "Cấp Phiếu lý lịch tư pháp",
+        "Người nộp hồ sơ": "Nguyễn V** A*",
+        "Trạng thái": "Đã tiếp nhận",
+        "Ngày tiếp nhận": received,
+        "Ngày hẹn trả": due,
+        "Nơi nhận kết quả": "Quầy Sở Tư pháp",
+    }
+    assert answer["notice"] == "" and answer["timeline"] == [("Tiếp nhận", received, "")]
+    english = Client()
+    english.cookies["django_language"] = "en"
+    answer = answer_of(look_up(english, dossier.code, dossier.secret))
+    assert list(answer["facts"]) == [
+        "Dossier code", "Procedure", "Applicant", "Status", "Received at", "Appointment",
+        "Where to receive the result",
+    ]  # fmt: skip
+    assert answer["facts"]["Status"] == "Received" and answer["timeline"][0][0] == "Receive"
+
+    desk = dossier.received_desk
+    desk.name = '<script>alert("x")</script> & Quầy'
+    desk.save()
+    for role in (Role.DESK_OFFICER, Role.SPECIALIST):
+        dossier = services.act(dossier, Action.FORWARD, province.officer("justice", role))
+    dossier = services.act(dossier, Action.COMPLETE, province.officer("justice", Role.LEADER))
+    assert dossier.status == Status.RESULT_READY
+    page = look_up(client, dossier.code, dossier.secret)
+    answer = answer_of(page)
+    assert answer["notice"] == (
+        "Đã có kết quả giải quyết hồ sơ. Mời ông/bà đến nhận kết quả tại "
+        '<script>alert("x")</script> & Quầy; vui lòng mang theo Giấy tiếp nhận hồ sơ và '
+        "hẹn trả kết quả."
+    )
+    assert answer["facts"]["Trạng thái"] == "Đã có kết quả"
+    assert answer["facts"]["Nơi nhận kết quả"].startswith('<script>alert("x")</script> & Quầy')
+    text = page.content.decode()
+    assert "<script>alert" not in text
+    assert text.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Quầy") == 2
+
+
 def test_an_unknown_code_and_a_wrong_password_get_the_same_answer(client, dossier):
     unknown = look_up(client, "000.00.01.H40-250101-9999", "ABCDEFGH")
     wrong = look_up(client, dossier.code, "ABCDEFGH")
     assert unknown.status_code == wrong.status_code == 200
     assert unknown.context["error"] and wrong.context["error"]
-    assert "dossier" not in unknown.context and "dossier" not in wrong.context
+    assert not shown(unknown) and not shown(wrong)
     same = without_csrf(unknown).replace("000.00.01.H40-250101-9999", "CODE")
     assert same == without_csrf(wrong).replace(dossier.code, "CODE")
 
@@ -125,7 +175,7 @@ def test_thirty_wrong_passwords_meet_a_429_and_the_right_one_from_another_client
     assert [a.status_code for a in answers] == [200] * 10 + [429] * 20
     limited = answers[-1]
     assert 1 <= int(limited["Retry-After"]) <= 15 * 60
-    assert limited.context["limited"] and "dossier" not in limited.context
+    assert limited.context["limited"] and not shown(limited)
     assert '<html lang="vi">' in limited.content.decode()
     # Not even the right password gets through from that address until the window ends…
     assert look_up(client, dossier.code, dossier.secret, ATTACKER).status_code == 429
@@ -199,7 +249,7 @@ def test_counters_out_of_reach_refuse_with_503_not_500(client, dossier, settings
     }
     answer = look_up(client, dossier.code, dossier.secret)
     assert answer.status_code == 503 and answer["Retry-After"] == "60"
-    assert "dossier" not in answer.context
+    assert not shown(answer)
 
 
 # --- The QR link -------------------------------------------------------------------------------
@@ -209,7 +259,7 @@ def test_the_signed_link_opens_the_dossier_without_the_password(client, dossier)
     path = links.link_path(dossier)
     assert dossier.secret not in path
     page = client.get(path)
-    assert shown(page) and page.context["dossier"] == dossier
+    assert shown(page, dossier)
 
 
 def test_a_forged_token_or_another_dossiers_token_is_refused(client, province, dossier):
@@ -218,7 +268,7 @@ def test_a_forged_token_or_another_dossiers_token_is_refused(client, province, d
     flipped = real[:-1] + ("A" if real[-1] != "A" else "B")
     for value in (flipped, links.token(other), "x", real + "x", "a" * 10_000, real.upper()):
         page = client.get(f"/lookup/{dossier.code}/", {"t": value})
-        assert page.status_code == 200 and "dossier" not in page.context, value
+        assert page.status_code == 200 and not shown(page), value
         assert page.context["link_refused"]
         assert page.context["form"]["code"].value() == dossier.code  # the code filled in
 
@@ -227,7 +277,7 @@ def test_a_token_signed_with_another_key_is_refused(client, dossier, settings):
     real = links.token(dossier)
     settings.SECRET_KEY = "another-deployment-key-" + "x" * 40
     assert links.token(dossier) != real
-    assert "dossier" not in client.get(f"/lookup/{dossier.code}/", {"t": real}).context
+    assert not shown(client.get(f"/lookup/{dossier.code}/", {"t": real}))
     # A key rotated out but kept in SECRET_KEY_FALLBACKS still opens old receipts.
     settings.SECRET_KEY_FALLBACKS = ["motcua-insecure-development-key-change-me"]
     assert shown(client.get(f"/lookup/{dossier.code}/", {"t": real}))
@@ -246,7 +296,7 @@ def test_the_link_expires_the_set_number_of_days_after_the_dossier_ends(client, 
     assert shown(client.get(path))
     settings.MOTCUA = {**settings.MOTCUA, "LOOKUP_LINK_DAYS": 3}
     expired = client.get(path)
-    assert "dossier" not in expired.context and expired.context["link_refused"]
+    assert not shown(expired) and expired.context["link_refused"]
     # The password still works for a finished dossier.
     assert shown(look_up(client, dossier.code, dossier.secret))
 
@@ -263,12 +313,12 @@ def test_the_password_in_a_link_is_ignored(client, dossier):
     old = client.get(f"/lookup/{dossier.code}/", {"secret": dossier.secret})
     assert old.status_code == 302 and old["Location"] == f"/lookup/{dossier.code}/?old-link=1"
     page = client.get(old["Location"])
-    assert page.status_code == 200 and "dossier" not in page.context
+    assert page.status_code == 200 and not shown(page)
     assert page.context["old_link"] and page.context["form"]["code"].value() == dossier.code
     assert dossier.secret not in page.content.decode()
     # Nor does a GET to the form page look anything up.
     page = client.get("/lookup/", {"code": dossier.code, "secret": dossier.secret}, follow=True)
-    assert "dossier" not in page.context and dossier.secret not in page.content.decode()
+    assert not shown(page) and dossier.secret not in page.content.decode()
 
 
 # --- Hostile input -----------------------------------------------------------------------------
@@ -294,7 +344,7 @@ def test_hostile_input_never_fails_and_writes_no_dossier_data(client, dossier, c
         client.get("/lookup/", {"code": code, "t": secret}),
     ):
         assert response.status_code < 500
-        assert "dossier" not in response.context
+        assert not shown(response)
     assert (Dossier.objects.count(), dossier.events.count()) == before
 
 
