@@ -3,19 +3,19 @@
 `attempt(scope, key, rate)` adds one attempt and returns the count in the current window
 (this one included); `exceeded` says it is over the rate, `retry_after(now)` how many seconds
 remain until the window ends (for the HTTP `Retry-After` header). `forgive(counted)` takes an
-attempt back. `judge_all(attempts, failed)` is what the public lookup calls once it has
-compared the password, before it answers: refused when a counter is at its rate, else only a
-wrong password counted; checking and counting are one atomic step, so parallel requests
-cannot all pass a check made before any of them is counted.
+attempt back. `judging(attempts)` is what the public lookup holds around its comparison of
+the password, before it answers (`judge_all` in one go): refused when a counter is at its
+rate, else only a wrong password counted, and refused if its own count went over the rate;
+so parallel requests cannot all pass a check made before any of them is counted.
 
 The counters live in `settings.LIMITS_CACHE` (a database table, or Redis: see settings.py);
 both count atomically. In the database: `cache.add` then `cache.incr` (core/cache.py);
 `attempt_all` and `forgive_all` count and take back several counters in one transaction that
 does not wait for the disk (`_together`; the commits were most of the public lookup's time,
 docs/performance.md). In Redis: one script per call, run atomically by the server, for all
-the counters of a request (`_redis_attempt`, `_redis_forgive`, and `judge_all`'s, which
-checks and counts in one round trip), where Django's cache calls take two to four per
-counter. The keys and the
+the counters of a request (`_redis_attempt`, `_redis_forgive`, and `judging`'s check, sent
+before the caller's database read and read after it, then its count for a wrong password
+only), where Django's cache calls take two to four per counter. The keys and the
 stored numbers are the cache's own (`cache.make_key`, plain integers), so `cache.get` reads
 them. Keys are stored as a keyed hash, so neither store holds an address or a dossier code in
 clear.
@@ -100,11 +100,10 @@ return 0
 """
 
 
-# Redis, after the password was compared: a counter already at its limit refuses (and counts
-# the refused attempt, so that the first refusal of a window is seen once); else a wrong
-# password is counted on every counter and a right one on none. ARGV: limit and timeout per
-# key, then 1 for a wrong password.
-_JUDGE = """
+# Redis, sent before the password is compared (`judging`): a counter already at its limit
+# refuses (and counts the refused attempt, so that the first refusal of a window is seen
+# once); else the counts as they are. ARGV: limit and timeout per key.
+_CHECK = """
 local counts = {}
 for i, key in ipairs(KEYS) do
   counts[i] = tonumber(redis.call('GET', key) or '0')
@@ -112,12 +111,6 @@ for i, key in ipairs(KEYS) do
     redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
     counts[i] = redis.call('INCR', key)
     return counts
-  end
-end
-if ARGV[#ARGV] == '1' then
-  for i, key in ipairs(KEYS) do
-    redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
-    counts[i] = redis.call('INCR', key)
   end
 end
 return counts
@@ -135,11 +128,7 @@ def _redis_attempt(cache, client, planned) -> list[Counted]:
     """`planned`: (cache key, rate, window end, timeout) in order; counted in one script."""
     keys = [cache.make_and_validate_key(name) for name, *_ in planned]
     args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
-    counts = client.eval(_COUNT, len(keys), *keys, *args)
-    return [
-        Counted(name, int(count), rate, window_ends)
-        for (name, rate, window_ends, _), count in zip(planned, counts, strict=False)
-    ]
+    return _counted(planned, client.eval(_COUNT, len(keys), *keys, *args))
 
 
 def _redis_forgive(cache, client, counted: list[Counted]) -> None:
@@ -234,34 +223,90 @@ def judge_all(attempts, failed: bool, now: float | None = None) -> list[Counted]
     """For each (scope, key, rate), once the secret has been compared: `exceeded` on the
     first counter already at its rate (the attempt is refused, whatever the secret was);
     else a failed attempt is counted on every counter, a successful one on none. The answer
-    may be shown only when nothing is exceeded.
+    may be shown only when nothing is exceeded. `judging` in one go."""
+    with judging(attempts, now) as judge:
+        return judge(failed)
+
+
+@contextlib.contextmanager
+def judging(attempts, now: float | None = None):
+    """`judge_all` in two halves, around the caller's own comparison of the secret:
+
+        with ratelimit.judging(attempts) as judge:
+            dossier = find(code)  # the secret's one database read
+            counted = judge(failed=not matches(dossier, secret))
 
     The guarantee is `attempt_all`'s: no more than the rate's wrong guesses are ever
-    answered, parallel requests included, because checking and counting are one atomic
-    step. In Redis that step is one script, one round trip (`attempt_all` then
-    `forgive_all` were two); in the database it is `attempt_all`, then `forgive_all` for a
+    answered, parallel requests included. In Redis, entering sends one script that checks
+    every counter (a counter already at its rate refuses, and counts the refused attempt);
+    its answer is read by `judge`, so that its round trip overlaps the caller's read instead
+    of following it (one wait for the two servers, not two: the Redis round trip was a fifth
+    of the lookup's answer under load, docs/performance.md). A failed attempt not refused
+    is then counted on every counter by a second script, which stops at the first counter
+    over its rate: counted meanwhile by parallel requests, the attempt is refused then, so
+    a wrong guess is answered only when its own count is within the rate. A successful
+    attempt is counted nowhere. In the database: `attempt_all`, then `forgive_all` for a
     success. Compared first, a refused attempt has read the database: a cheap read the
     rate bounds."""
     now = time.time() if now is None else now
+    planned = [_plan(*one, now) for one in attempts]
     try:
         cache = _cache()
         client = _redis(cache)
-        if client is not None:
-            planned = [_plan(*one, now) for one in attempts]
-            keys = [cache.make_and_validate_key(name) for name, *_ in planned]
-            args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
-            counts = client.eval(_JUDGE, len(keys), *keys, *args, 1 if failed else 0)
-            return [
-                Counted(name, int(count), rate, window_ends)
-                for (name, rate, window_ends, _), count in zip(planned, counts, strict=False)
-            ]
+    except Exception as exc:  # the cache's configuration
+        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+        raise Unavailable("cache") from exc
+    if client is None:
+
+        def judge_in_database(failed: bool) -> list[Counted]:
+            counted = attempt_all(attempts, now)
+            if not failed and not any(one.exceeded for one in counted):
+                forgive_all(counted)
+            return counted
+
+        yield judge_in_database
+        return
+    keys = [cache.make_and_validate_key(name) for name, *_ in planned]
+    args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
+    pool = client.connection_pool
+    try:
+        connection = pool.get_connection()
     except Exception as exc:  # the client's errors: connection refused, timeout, …
         log.error("rate-limit counters unavailable: %s", type(exc).__name__)
         raise Unavailable("redis") from exc
-    counted = attempt_all(attempts, now)
-    if not failed and not any(one.exceeded for one in counted):
-        forgive_all(counted)
-    return counted
+    pending = True  # the check's answer is still to be read from the connection
+    try:
+        try:
+            connection.send_command("EVAL", _CHECK, len(keys), *keys, *args)
+        except Exception as exc:
+            log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+            raise Unavailable("redis") from exc
+
+        def judge(failed: bool) -> list[Counted]:
+            nonlocal pending
+            try:
+                counts = connection.read_response()
+                pending = False
+                checked = _counted(planned, counts)
+                if any(one.exceeded for one in checked) or not failed:
+                    return checked
+                return _counted(planned, client.eval(_COUNT, len(keys), *keys, *args))
+            except Exception as exc:  # the client's errors: connection lost, timeout, …
+                log.error("rate-limit counters unavailable: %s", type(exc).__name__)
+                raise Unavailable("redis") from exc
+
+        yield judge
+    finally:
+        if pending:  # never hand back a connection with an answer left unread
+            connection.disconnect()
+        pool.release(connection)
+
+
+def _counted(planned, counts) -> list[Counted]:
+    return [
+        Counted(name, int(count), rate, window_ends)
+        for (name, rate, window_ends, _), count in zip(planned, counts, strict=False)
+    ]
 
 
 def forgive_all(counted: list[Counted]) -> None:

@@ -15,6 +15,7 @@ to collect the result, and of the applicant only a masked name.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hmac
 import ipaddress
@@ -95,6 +96,10 @@ _DOSSIER_FIELDS = _in_model_order(
 )  # fmt: skip
 _EVENT_FIELDS = _in_model_order(DossierEvent, ("id", "action", "at", "comment"))
 _DESK_FIELDS = _in_model_order(Desk, ("id", "name", "address"))
+# What the page reads of the events and the desk, as plain values (model instances cost more
+# to make than anything else in reading the row).
+PublicEvent = collections.namedtuple("PublicEvent", _EVENT_FIELDS)
+PublicDesk = collections.namedtuple("PublicDesk", _DESK_FIELDS)
 _CHOICE = re.compile(r"[a-z_]+")
 _DATETIMES = frozenset({"received_at", "due_at", "returned_at", "finished_at", "updated_at", "at"})
 
@@ -197,8 +202,9 @@ def find(code: str):
 
     The dossier is a model instance holding only the columns read (nothing else is ever
     loaded from it), with `procedure_name`, `applicant_name`, `desk` (where the result is
-    collected: the return desk, else the receiving desk, or None), `has_postal_orders` and
-    `public_events` (the events the public timeline shows, in order)."""
+    collected: the return desk, else the receiving desk, or None; a `PublicDesk`),
+    `has_postal_orders` and `public_events` (the events the public timeline shows, in order;
+    `PublicEvent`s)."""
     alias = router.db_for_read(Dossier)
     connection = connections[alias]
     rows = _run_find(connection, [_before_any(alias), code])
@@ -206,23 +212,23 @@ def find(code: str):
         return None
     aware = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's text
 
-    def instance(model, names, values):
-        if aware is not None:
-            values = [
-                aware(value, None, connection) if name in _DATETIMES else value
-                for name, value in zip(names, values, strict=True)
-            ]
-        return model.from_db(alias, names, values)
+    def values(names, row):
+        if aware is None:
+            return row
+        return [
+            aware(value, None, connection) if name in _DATETIMES else value
+            for name, value in zip(names, row, strict=True)
+        ]
 
     first, n, e = rows[0], len(_DOSSIER_FIELDS), len(_EVENT_FIELDS)
-    dossier = instance(Dossier, _DOSSIER_FIELDS, first[:n])
+    dossier = Dossier.from_db(alias, _DOSSIER_FIELDS, values(_DOSSIER_FIELDS, first[:n]))
     dossier.procedure_name, dossier.applicant_name = first[n], first[n + 1]
     return_desk, received_desk = first[n + 2 : n + 5], first[n + 5 : n + 8]
     dossier.has_postal_orders = bool(first[n + 8])
     desk = return_desk if return_desk[0] is not None else received_desk  # as the receipt says
-    dossier.desk = instance(Desk, _DESK_FIELDS, desk) if desk[0] is not None else None
+    dossier.desk = PublicDesk(*desk) if desk[0] is not None else None
     dossier.public_events = [
-        instance(DossierEvent, _EVENT_FIELDS, row[-e:]) for row in rows if row[-e] is not None
+        PublicEvent(*values(_EVENT_FIELDS, row[-e:])) for row in rows if row[-e] is not None
     ]
     return dossier
 
@@ -320,13 +326,12 @@ def _check(request, code: str):
         return _form(request, form)
     code, secret = normal_code(typed), normal_secret(typed_secret)
     per_client, per_code = limits()
-    dossier = find(code)
-    right = password_matches(dossier, secret)
-    try:  # refused at the limit, else a wrong password counted: one atomic step (ratelimit)
-        counted = ratelimit.judge_all(
-            [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)],
-            failed=not right,
-        )
+    counters = [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)]
+    try:  # refused at the limit, else a wrong password counted (ratelimit.judging)
+        with ratelimit.judging(counters) as judge:  # the counters asked while the database reads
+            dossier = find(code)
+            right = password_matches(dossier, secret)
+            counted = judge(failed=not right)
     except ratelimit.Unavailable:
         form = LookupForm({**posted.dict(), "code": typed})
         response = _form(request, form, status=503, unavailable=True)

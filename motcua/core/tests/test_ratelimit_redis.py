@@ -21,6 +21,7 @@ from motcua.dossiers.tests.factories import make_province, receive_at_counter
 from motcua.dossiers.tests.lookup_pages import shown
 
 ATTACKER, CITIZEN = "203.0.113.50", "198.51.100.50"
+HANDSHAKE = {"HELLO", "AUTH", "CLIENT", "SELECT"}  # what a new connection sends first
 
 
 @pytest.fixture
@@ -31,15 +32,17 @@ def prefix(settings):
 
 
 def commands_sent(monkeypatch) -> list[str]:
-    """The names of the commands the Redis clients send from now on, in order."""
+    """The names of the commands the Redis clients send from now on, in order (on their
+    connections: a client's calls and `ratelimit.judging`'s check sent ahead alike)."""
     sent = []
-    original = redis.Redis.execute_command
+    original = redis.connection.AbstractConnection.send_command
 
-    def execute_command(self, *args, **options):
-        sent.append(args[0])
+    def send_command(self, *args, **options):
+        if args[0] not in HANDSHAKE:
+            sent.append(args[0])
         return original(self, *args, **options)
 
-    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_command", send_command)
     return sent
 
 
@@ -128,7 +131,9 @@ def test_the_lookup_over_redis_limits_wrong_passwords_and_reads_the_database_onc
 
 
 @pytest.mark.django_db
-def test_a_lookup_asks_redis_once_and_a_right_password_leaves_no_count(prefix, monkeypatch):
+def test_a_right_password_asks_redis_once_and_leaves_no_count_a_wrong_one_twice(
+    prefix, monkeypatch
+):
     province = make_province()
     dossier = receive_at_counter(province)
     sent = commands_sent(monkeypatch)
@@ -139,7 +144,37 @@ def test_a_lookup_asks_redis_once_and_a_right_password_leaves_no_count(prefix, m
     sent.clear()
     wrong = {**post, "secret": "WRONG001"}
     assert client.post("/lookup/", wrong, REMOTE_ADDR=CITIZEN).status_code == 200
-    assert sent == ["EVAL"] and sorted(stored(prefix).values()) == [1, 1]
+    assert sent == ["EVAL", "EVAL"] and sorted(stored(prefix).values()) == [
+        1,
+        1,
+    ]  # checked, counted
+
+
+def test_a_wrong_guess_whose_count_went_over_the_rate_meanwhile_is_refused(prefix):
+    """The check is sent before the password is compared; parallel wrong guesses counted
+    between the check and the count leave this one over the rate: refused, not answered."""
+    rate = ratelimit.Rate(attempts=2, seconds=900)
+    now = time.time()
+    with ratelimit.judging([("a", "k", rate)], now) as judge:
+        for _ in range(2):  # two other requests' wrong guesses, while this one compares
+            [other] = ratelimit.judge_all([("a", "k", rate)], failed=True, now=now)
+            assert not other.exceeded
+        [counted] = judge(failed=True)
+    assert counted.exceeded and counted.count == 3 and counted.first_refused
+    with ratelimit.judging([("b", "k", rate)], now) as judge:  # a right one meanwhile: answered
+        ratelimit.judge_all([("b", "k", rate)], failed=True, now=now)
+        [right] = judge(failed=False)
+    assert not right.exceeded and right.count == 0
+
+
+def test_a_check_left_unread_is_never_read_as_the_next_commands_answer(prefix):
+    rate = ratelimit.Rate(attempts=5, seconds=900)
+    now = time.time()
+    with pytest.raises(RuntimeError), ratelimit.judging([("a", "k", rate)], now):
+        raise RuntimeError("the database read failed")
+    for expected in (1, 2):  # each answer its own, on whichever connection of the pool
+        [counted] = ratelimit.judge_all([("a", "k", rate)], failed=True, now=now)
+        assert counted.count == expected
 
 
 def test_judged_at_the_limit_even_the_right_secret_is_refused(prefix):
