@@ -11,23 +11,43 @@ with the msgids the template had. The values are worked out in `lookup._show`.
 
 from __future__ import annotations
 
+import functools
+
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 FACTS = (
     '<section class="card">\n<dl class="facts">\n'
-    "  <dt>{code_label}</dt><dd><b>{code}</b></dd>\n"
-    "  <dt>{procedure_label}</dt><dd>{procedure}</dd>\n"
-    "  <dt>{applicant_label}</dt><dd>{applicant}</dd>\n"
-    "  <dt>{status_label}</dt><dd><b>{status}</b></dd>\n"
-    "  <dt>{received_label}</dt><dd>{received_at}</dd>\n"
-    "  <dt>{due_label}</dt><dd>{due_at}</dd>\n"
-    "  {returned}\n"
-    "  <dt>{place_label}</dt><dd>{place}</dd>\n"
+    "  <dt>{code_label}</dt><dd><b>{{code}}</b></dd>\n"
+    "  <dt>{procedure_label}</dt><dd>{{procedure}}</dd>\n"
+    "  <dt>{applicant_label}</dt><dd>{{applicant}}</dd>\n"
+    "  <dt>{status_label}</dt><dd><b>{{status}}</b></dd>\n"
+    "  <dt>{received_label}</dt><dd>{{received_at}}</dd>\n"
+    "  <dt>{due_label}</dt><dd>{{due_at}}</dd>\n"
+    "  {{returned}}\n"
+    "  <dt>{place_label}</dt><dd>{{place}}</dd>\n"
     "</dl>\n</section>\n"
 )
+
+
+@functools.cache
+def _facts(language: str) -> str:
+    """FACTS with the labels of a language filled in (escaped, a brace in a translation
+    kept as a brace), the values' places left: made once per language."""
+    labels = {
+        "code_label": _("Dossier code"),
+        "procedure_label": _("Procedure"),
+        "applicant_label": _("Applicant"),
+        "status_label": _("Status"),
+        "received_label": _("Received at"),
+        "due_label": _("Appointment"),
+        "place_label": _("Where to receive the result"),
+    }
+    braced = {k: v.replace("{", "{{").replace("}", "}}") for k, v in labels.items()}
+    return format_html(FACTS, **braced)
 
 
 def answer(
@@ -59,21 +79,14 @@ def answer(
     html = [
         _notice(place) if ready else "",
         format_html(
-            FACTS,
-            code_label=_("Dossier code"),
+            _facts(get_language()),
             code=code,
-            procedure_label=_("Procedure"),
             procedure=procedure,
-            applicant_label=_("Applicant"),
             applicant=applicant,
-            status_label=_("Status"),
             status=status,
-            received_label=_("Received at"),
             received_at=received_at,
-            due_label=_("Appointment"),
             due_at=due_at,
             returned=returned,
-            place_label=_("Where to receive the result"),
             place=where,
         ),
         # The postal orders' part is the one other pages show too: its own template.

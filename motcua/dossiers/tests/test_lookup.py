@@ -126,6 +126,21 @@ def test_the_answer_shows_every_fact_a_citizen_reads_with_the_labels_written_out
     assert text.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Quầy") == 2
 
 
+def test_a_translated_label_with_braces_or_markup_is_shown_as_written(client, dossier, monkeypatch):
+    """The answer's labels are filled in once per language (lookup_html._facts): a brace
+    or a tag in a translation is text, never a place for a value nor markup."""
+    from motcua.dossiers import lookup_html
+
+    monkeypatch.setattr(lookup_html, "_", lambda text: "{code} <i>" + text)
+    lookup_html._facts.cache_clear()
+    try:
+        facts = answer_of(look_up(client, dossier.code, dossier.secret))["facts"]
+    finally:
+        lookup_html._facts.cache_clear()
+    assert facts["{code} <i>Dossier code"] == dossier.code
+    assert facts["{code} <i>Procedure"] == "Cấp Phiếu lý lịch tư pháp"
+
+
 def test_an_unknown_code_and_a_wrong_password_get_the_same_answer(client, dossier):
     unknown = look_up(client, "000.00.01.H40-250101-9999", "ABCDEFGH")
     wrong = look_up(client, dossier.code, "ABCDEFGH")
