@@ -186,3 +186,25 @@ def test_judged_at_the_limit_even_the_right_secret_is_refused(prefix):
     assert refused.exceeded and refused.first_refused and refused.count == 3
     [again] = ratelimit.judge_all([("a", "k", rate)], failed=False, now=now)
     assert again.exceeded and not again.first_refused
+
+
+@pytest.mark.django_db
+def test_redis_lost_between_the_check_and_its_answer_refuses_with_503(prefix, monkeypatch):
+    """The check was sent, the dossier read, then the answer cannot be read (Redis went
+    away): the lookup refuses (503, nothing shown) and the next lookup works."""
+    province = make_province()
+    dossier = receive_at_counter(province)
+    client = Client()
+    post = {"code": dossier.code, "secret": dossier.secret}
+    original = redis.connection.AbstractConnection.read_response
+
+    def lost(self, *args, **kwargs):
+        self.disconnect()
+        raise redis.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "read_response", lost)
+    refused = client.post("/lookup/", post, REMOTE_ADDR=CITIZEN)
+    assert refused.status_code == 503 and refused["Retry-After"] == "60"
+    assert not shown(refused) and dossier.applicant.full_name not in refused.content.decode()
+    monkeypatch.setattr(redis.connection.AbstractConnection, "read_response", original)
+    assert shown(client.post("/lookup/", post, REMOTE_ADDR=CITIZEN), dossier)
