@@ -124,11 +124,16 @@ def _redis(cache):
     return None
 
 
+def _script_arguments(cache, planned) -> list:
+    """A counting script's arguments for `planned`: the number of keys, the keys, then the
+    limit and timeout of each (what _COUNT and _CHECK read)."""
+    keys = [cache.make_and_validate_key(name) for name, *_ in planned]
+    return [len(keys), *keys, *(n for _, rate, _, t in planned for n in (rate.attempts, t))]
+
+
 def _redis_attempt(cache, client, planned) -> list[Counted]:
     """`planned`: (cache key, rate, window end, timeout) in order; counted in one script."""
-    keys = [cache.make_and_validate_key(name) for name, *_ in planned]
-    args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
-    return _counted(planned, client.eval(_COUNT, len(keys), *keys, *args))
+    return _counted(planned, client.eval(_COUNT, *_script_arguments(cache, planned)))
 
 
 def _redis_forgive(cache, client, counted: list[Counted]) -> None:
@@ -266,19 +271,13 @@ def judging(attempts, now: float | None = None):
 
         yield judge_in_database
         return
-    keys = [cache.make_and_validate_key(name) for name, *_ in planned]
-    args = [n for _, rate, _, timeout in planned for n in (rate.attempts, timeout)]
     pool = client.connection_pool
-    try:
-        connection = pool.get_connection()
-    except Exception as exc:  # the client's errors: connection refused, timeout, …
-        log.error("rate-limit counters unavailable: %s", type(exc).__name__)
-        raise Unavailable("redis") from exc
-    pending = True  # the check's answer is still to be read from the connection
+    connection, pending = None, True  # pending: the check's answer is still to be read
     try:
         try:
-            connection.send_command("EVAL", _CHECK, len(keys), *keys, *args)
-        except Exception as exc:
+            connection = pool.get_connection()
+            connection.send_command("EVAL", _CHECK, *_script_arguments(cache, planned))
+        except Exception as exc:  # the client's errors: connection refused, timeout, …
             log.error("rate-limit counters unavailable: %s", type(exc).__name__)
             raise Unavailable("redis") from exc
 
@@ -290,16 +289,17 @@ def judging(attempts, now: float | None = None):
                 checked = _counted(planned, counts)
                 if any(one.exceeded for one in checked) or not failed:
                     return checked
-                return _counted(planned, client.eval(_COUNT, len(keys), *keys, *args))
+                return _redis_attempt(cache, client, planned)
             except Exception as exc:  # the client's errors: connection lost, timeout, …
                 log.error("rate-limit counters unavailable: %s", type(exc).__name__)
                 raise Unavailable("redis") from exc
 
         yield judge
     finally:
-        if pending:  # never hand back a connection with an answer left unread
-            connection.disconnect()
-        pool.release(connection)
+        if connection is not None:
+            if pending:  # never hand back a connection with an answer left unread
+                connection.disconnect()
+            pool.release(connection)
 
 
 def _counted(planned, counts) -> list[Counted]:

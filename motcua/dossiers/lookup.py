@@ -319,11 +319,14 @@ def _check(request, code: str):
     posted = request.POST
     typed = posted.get("code") or code  # an old form posted the password alone
     typed_secret = posted.get("secret", "")
+
+    def as_posted():  # the form with what was posted, built only for a page that shows it
+        return LookupForm({**posted.dict(), "code": typed})
+
     if not typed.strip() or not typed_secret.strip() or "\x00" in typed + typed_secret:
         # What LookupForm refuses (a field left empty, a NUL character), with its messages;
         # an answer to valid input does not build the form (docs/performance.md).
-        form = LookupForm({**posted.dict(), "code": typed})
-        return _form(request, form)
+        return _form(request, as_posted())
     code, secret = normal_code(typed), normal_secret(typed_secret)
     per_client, per_code = limits()
     counters = [("lookup.client", client_key(request), per_client), ("lookup.code", code, per_code)]
@@ -333,8 +336,7 @@ def _check(request, code: str):
             right = password_matches(dossier, secret)
             counted = judge(failed=not right)
     except ratelimit.Unavailable:
-        form = LookupForm({**posted.dict(), "code": typed})
-        response = _form(request, form, status=503, unavailable=True)
+        response = _form(request, as_posted(), status=503, unavailable=True)
         response["Retry-After"] = "60"
         return response
     for counter, scope in zip(counted, ("client", "code"), strict=False):
