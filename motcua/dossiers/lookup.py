@@ -162,6 +162,28 @@ def _before_any(alias: str):
 
 PREPARED = "motcua_lookup_find"
 _prepared_on: weakref.WeakSet = weakref.WeakSet()  # the PostgreSQL connections that hold it
+# psycopg's cursor kept for the statement on each PostgreSQL connection (by the driver's
+# connection object: a closed or replaced connection takes its cursor with it).
+_cursors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _statement_cursor(connection):
+    """A Django cursor over the psycopg cursor kept for the lookup's statement on this
+    PostgreSQL connection, as `connection.cursor()` would give one (metrics, query log in
+    tests, the database's errors as Django's). A new psycopg cursor made the loaders of the
+    statement's two dozen columns again for every answer (docs/performance.md, "The lookup,
+    sixth round"). Never closed here: the Django cursor's `close` would close the kept one."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    kept = _cursors.get(raw)
+    if kept is None or kept.closed:
+        with connection.wrap_database_errors:
+            kept = _cursors[raw] = connection.create_cursor()
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return connection.make_debug_cursor(kept)
+    return connection.make_cursor(kept)
 
 
 def _run_find(connection, params: list) -> list[tuple]:
@@ -171,29 +193,27 @@ def _run_find(connection, params: list) -> list[tuple]:
     transaction and end with the connection; one that went missing (`DISCARD ALL` by a
     connection pooler) is prepared again."""
     statement = _find_statement(connection.alias)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(statement, params)
             return cursor.fetchall()
-        raw = connection.connection
-        execute = f"EXECUTE {PREPARED}({', '.join('%s' for _ in params)})"
-        if raw in _prepared_on:
-            try:
-                cursor.execute(execute, params)
-                return cursor.fetchall()
-            except ProgrammingError as exc:
-                if (
-                    getattr(exc.__cause__, "sqlstate", None) != "26000"
-                    or connection.in_atomic_block
-                ):
-                    raise  # 26000: no such prepared statement; in a transaction, nothing to retry
-                _prepared_on.discard(raw)
-        parts = statement.split("%s")
-        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-        cursor.execute(f"PREPARE {PREPARED} AS {numbered}")
-        _prepared_on.add(raw)
-        cursor.execute(execute, params)
-        return cursor.fetchall()
+    cursor = _statement_cursor(connection)
+    raw = connection.connection
+    execute = f"EXECUTE {PREPARED}({', '.join('%s' for _ in params)})"
+    if raw in _prepared_on:
+        try:
+            cursor.execute(execute, params)
+            return cursor.fetchall()
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "26000" or connection.in_atomic_block:
+                raise  # 26000: no such prepared statement; in a transaction, nothing to retry
+            _prepared_on.discard(raw)
+    parts = statement.split("%s")
+    numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+    cursor.execute(f"PREPARE {PREPARED} AS {numbered}")
+    _prepared_on.add(raw)
+    cursor.execute(execute, params)
+    return cursor.fetchall()
 
 
 def find(code: str):

@@ -63,6 +63,28 @@ def test_a_prepared_statement_that_went_missing_is_prepared_again():
         assert statements(queries) == ["SELECT", "SELECT"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_outlives_its_connection_and_its_kept_cursor():
+    """On PostgreSQL one psycopg cursor is kept per connection for the statement; a new
+    connection (CONN_MAX_AGE, a restarted database) or a cursor closed by anything else
+    gets a new one, and the answer is the same."""
+    province = make_province()
+    dossier = receive_at_counter(province)
+    first = lookup.find(dossier.code)
+    connection.close()  # the next query opens a new connection
+    again = lookup.find(dossier.code)
+    assert (again, again.public_events) == (first, first.public_events)
+    if connection.vendor == "postgresql":
+        kept = lookup._cursors[connection.connection]
+        assert (
+            lookup.find(dossier.code) == dossier and lookup._cursors[connection.connection] is kept
+        )
+        kept.close()
+    with CaptureQueriesContext(connection) as queries:
+        assert lookup.find(dossier.code).public_events == first.public_events
+    assert len(queries) == 1  # still one statement, logged as every other
+
+
 @pytest.mark.django_db
 def test_the_answer_shows_the_public_events_in_order_with_their_comments_only_where_public():
     province = make_province()
