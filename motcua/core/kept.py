@@ -87,8 +87,12 @@ def kept_page(request, template_name: str, context: dict, fill: dict | None = No
     condition around it. A page where a part's placeholder is not found exactly once is not
     kept (the mistake is logged) and is rendered for each request."""
     fill = fill or {}
-    if not for_visitor(request):
+
+    def rendered() -> HttpResponse:  # the page as `render` makes it, for this request alone
         return render(request, template_name, {**context, **fill})
+
+    if not for_visitor(request):
+        return rendered()
     entry = key("page", template_name, request.path, *sorted(fill))
     text = get(entry)
     if text is None:
@@ -106,10 +110,10 @@ def kept_page(request, template_name: str, context: dict, fill: dict | None = No
         ):
             if not asked:
                 log.error("page %s holds a CSRF token of its own: not kept", template_name)
-            return render(request, template_name, {**context, **fill})
+            return rendered()
         if any(text.count(mark) != 1 for mark in marks.values()):
             log.error("page %s does not print each part once: not kept", template_name)
-            return render(request, template_name, {**context, **fill})
+            return rendered()
         put(entry, text)
     values = {name: conditional_escape(value) for name, value in fill.items()}
     values[None] = get_token(request)

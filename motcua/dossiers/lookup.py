@@ -172,18 +172,17 @@ def _statement_cursor(connection):
     PostgreSQL connection, as `connection.cursor()` would give one (metrics, query log in
     tests, the database's errors as Django's). A new psycopg cursor made the loaders of the
     statement's two dozen columns again for every answer (docs/performance.md, "The lookup,
-    sixth round"). Never closed here: the Django cursor's `close` would close the kept one."""
+    sixth round"). Never closed here: the Django cursor's `close` would close the kept one.
+    The steps are `BaseDatabaseWrapper._cursor`'s, with the kept cursor in place of a new one;
+    its wrapping is Django's own `_prepare_cursor`."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
-    kept = _cursors.get(raw)
-    if kept is None or kept.closed:
-        with connection.wrap_database_errors:
+    with connection.wrap_database_errors:
+        kept = _cursors.get(raw)
+        if kept is None or kept.closed:
             kept = _cursors[raw] = connection.create_cursor()
-    connection.validate_thread_sharing()
-    if connection.queries_logged:
-        return connection.make_debug_cursor(kept)
-    return connection.make_cursor(kept)
+        return connection._prepare_cursor(kept)
 
 
 def _run_find(connection, params: list) -> list[tuple]:
